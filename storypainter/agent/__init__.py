@@ -1,0 +1,1 @@
+"""The graph and nothing else: state, runtime context, wiring and routing."""

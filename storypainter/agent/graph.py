@@ -1,0 +1,88 @@
+"""The StorytellingPainter graph: wiring, timing and routing (small pure functions).
+
+planner -> retriever -> storyteller -> painter -> critic --accept/stop--> finish
+                             ^                      |  |
+                             '---- revise_story ----'  '-- rerender --> painter
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import RetryPolicy
+
+from storypainter.agent.context import Context
+from storypainter.agent.state import InputState, OutputState, State
+from storypainter.nodes.critic import critic
+from storypainter.nodes.finish import finish
+from storypainter.nodes.painter import painter
+from storypainter.nodes.planner import planner
+from storypainter.nodes.retriever import retriever
+from storypainter.nodes.storyteller import storyteller
+from storypainter.schema import Decision
+
+NODES: dict[str, Callable[..., dict]] = {
+    "planner": planner,
+    "retriever": retriever,
+    "storyteller": storyteller,
+    "painter": painter,
+    "critic": critic,
+    "finish": finish,
+}
+ROUTES = {"accept": "finish", "stop": "finish", "revise_story": "storyteller", "rerender": "painter"}
+TRANSIENT_ERRORS = (ConnectionError, TimeoutError)
+
+
+def route_after_critic(state: dict[str, Any]) -> str:
+    """Where the critic's decision sends the run next."""
+    decision: Decision = state["decision"]
+    return ROUTES[decision.action]
+
+
+def recursion_limit(max_rounds: int) -> int:
+    """Enough graph steps for every round, with room to spare (set explicitly, never defaulted)."""
+    return 10 + 4 * max_rounds
+
+
+def timed(name: str, node: Callable[..., dict]) -> Callable[..., dict]:
+    """Wrap a node so its wall time is added to ``node_seconds`` (a summing reducer)."""
+
+    def run(state: State, runtime) -> dict:
+        started = time.perf_counter()
+        update = node(state, runtime)
+        return update | {"node_seconds": {name: time.perf_counter() - started}}
+
+    run.__name__ = name
+    run.__doc__ = node.__doc__
+    return run
+
+
+def build_graph(checkpointer: Any = None, interrupt_before: list[str] | None = None):
+    """Compile the graph. ``graph.invoke({"theme": ...}, context=Context(...))``."""
+    builder = StateGraph(State, context_schema=Context, input_schema=InputState, output_schema=OutputState)
+    retry = RetryPolicy(max_attempts=3, retry_on=TRANSIENT_ERRORS)
+    for name, node in NODES.items():
+        builder.add_node(name, timed(name, node), retry_policy=retry if name in ("storyteller", "painter") else None)
+    builder.add_edge(START, "planner")
+    builder.add_edge("planner", "retriever")
+    builder.add_edge("retriever", "storyteller")
+    builder.add_edge("storyteller", "painter")
+    builder.add_edge("painter", "critic")
+    builder.add_conditional_edges("critic", route_after_critic, ["finish", "storyteller", "painter"])
+    builder.add_edge("finish", END)
+    return builder.compile(checkpointer=checkpointer, interrupt_before=interrupt_before, name="storypainter")
+
+
+
+def run_config(context: Context, thread_id: str | None = None) -> dict[str, Any]:
+    """The invoke/stream config for a run: explicit recursion limit, optional thread."""
+    config: dict[str, Any] = {"recursion_limit": recursion_limit(context.max_rounds)}
+    if thread_id:
+        config["configurable"] = {"thread_id": thread_id}
+    return config
+
+
+graph = build_graph()

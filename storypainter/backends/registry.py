@@ -1,0 +1,162 @@
+"""Provider strings -> backend objects, built lazily and cached per process.
+
+A provider string is ``prefix:name`` (``openai:gpt-4.1``, ``local:smollm2``). New
+backends register a factory under a prefix; see README "Adding a backend".
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from storypainter.errors import ConfigError
+
+if TYPE_CHECKING:
+    from storypainter.agent.context import Context
+
+LlmFactory = Callable[[str, dict[str, Any], "Context"], Any]
+PainterFactory = Callable[[str, dict[str, Any], "Context"], Any]
+JudgeFactory = Callable[[str, dict[str, Any], "Context"], Any]
+
+# Providers that langchain's init_chat_model understands (its own integration package must be installed).
+INIT_CHAT_MODEL_PROVIDERS = frozenset(
+    {
+        "anthropic",
+        "azure_openai",
+        "azure_ai",
+        "bedrock",
+        "bedrock_converse",
+        "cohere",
+        "deepseek",
+        "fireworks",
+        "google_anthropic_vertex",
+        "google_genai",
+        "google_vertexai",
+        "groq",
+        "huggingface",
+        "ibm",
+        "mistralai",
+        "nvidia",
+        "ollama",
+        "perplexity",
+        "together",
+        "upstage",
+        "xai",
+    }
+)
+KEY_ENV = {"openai": "OPENAI_API_KEY", "openai-images": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+
+_llm_factories: dict[str, LlmFactory] = {}
+_painter_factories: dict[str, PainterFactory] = {}
+_judge_factories: dict[str, JudgeFactory] = {}
+_cache: dict[tuple, Any] = {}
+_cache_lock = threading.Lock()
+
+
+def register_llm(prefix: str, factory: LlmFactory) -> None:
+    _llm_factories[prefix] = factory
+
+
+def register_painter(prefix: str, factory: PainterFactory) -> None:
+    _painter_factories[prefix] = factory
+
+
+def register_judge(prefix: str, factory: JudgeFactory) -> None:
+    _judge_factories[prefix] = factory
+
+
+def split_provider(spec: str) -> tuple[str, str]:
+    prefix, _, name = spec.partition(":")
+    return prefix.strip(), name.strip()
+
+
+def _builtin_factories() -> None:
+    """Register the built-in backends (their modules import SDKs lazily)."""
+    from storypainter.backends import builtin
+
+    builtin.register_all()
+
+
+def _ensure_registered() -> None:
+    if not _llm_factories:
+        _builtin_factories()
+
+
+def validate_llm_spec(spec: str, options: dict[str, Any], field: str = "llm") -> None:
+    """Cheap check of an LLM provider string: known prefix, a name, its key present."""
+    _ensure_registered()
+    prefix, name = split_provider(spec)
+    if not name:
+        raise ConfigError(f"{field}: provider string '{spec}' needs the form 'provider:model'")
+    if prefix not in _llm_factories and prefix not in INIT_CHAT_MODEL_PROVIDERS:
+        known = ", ".join(sorted(set(_llm_factories) | {"ollama", "anthropic", "google_genai", "..."}))
+        raise ConfigError(f"{field}: unknown provider '{prefix}' in '{spec}' (known: {known})")
+    check_key(prefix, spec, options, field)
+
+
+def check_key(prefix: str, spec: str, options: dict[str, Any], field: str) -> None:
+    """An API provider needs its key in the environment, unless a base_url points elsewhere."""
+    env = options.get("api_key_env") or KEY_ENV.get(prefix)
+    if env is None or options.get("base_url"):
+        return
+    if not os.environ.get(env):
+        raise ConfigError(f"{field}: '{spec}' needs the environment variable {env} (secrets never go in config)")
+
+
+def validate_provider_strings(context: Context) -> None:
+    _ensure_registered()
+    validate_llm_spec(context.llm, context.llm_options)
+    prefix, _ = split_provider(context.painter)
+    if prefix not in _painter_factories:
+        raise ConfigError(
+            f"painter: unknown painter '{context.painter}' (known: {', '.join(sorted(_painter_factories))})"
+        )
+    check_key(prefix, context.painter, context.painter_options, "painter")
+    judge_prefix, judge_name = split_provider(context.judge)
+    if judge_prefix not in _judge_factories:
+        raise ConfigError(f"judge: unknown judge '{context.judge}' (known: {', '.join(sorted(_judge_factories))})")
+    if judge_prefix == "vlm":
+        validate_llm_spec(judge_name, {}, field="judge")
+
+
+def _cached(key: tuple, build: Callable[[], Any]) -> Any:
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = build()
+        return _cache[key]
+
+
+def _freeze(options: dict[str, Any]) -> tuple:
+    return tuple(sorted((key, repr(value)) for key, value in options.items()))
+
+
+def get_llm(spec: str, options: dict[str, Any], context: Context) -> Any:
+    """The chat model for a provider string; loaded once per process."""
+    _ensure_registered()
+    prefix, name = split_provider(spec)
+    factory = _llm_factories.get(prefix) or _llm_factories["init_chat_model"]
+    return _cached(
+        ("llm", spec, _freeze(options)),
+        lambda: factory(spec if prefix not in _llm_factories else name, options, context),
+    )
+
+
+def get_painter(spec: str, options: dict[str, Any], context: Context) -> Any:
+    _ensure_registered()
+    prefix, name = split_provider(spec)
+    key = ("painter", spec, _freeze(options), context.width, context.height)
+    return _cached(key, lambda: _painter_factories[prefix](name, options, context))
+
+
+def get_judge(spec: str, context: Context) -> Any:
+    _ensure_registered()
+    prefix, name = split_provider(spec)
+    return _cached(("judge", spec, context.embeddings), lambda: _judge_factories[prefix](name, {}, context))
+
+
+def clear_cache() -> None:
+    """Forget loaded backends (tests that re-register a provider call this)."""
+    with _cache_lock:
+        _cache.clear()

@@ -1,0 +1,45 @@
+"""The ``storypainter`` command line. Each command lives in storypainter/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from storypainter.commands import COMMAND_MODULES
+from storypainter.errors import StorypainterError
+
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict]:
+    parser = argparse.ArgumentParser(prog="storypainter", description="Generate storytelling images.")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    modules = {}
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"storypainter.commands.{name}")
+        module.add_parser(subparsers)
+        modules[name] = module
+    return parser, modules
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, modules = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return modules[args.command].run(args)
+    except StorypainterError as error:
+        print(f"storypainter: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("storypainter: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        where = f" {Path(error.filename)}" if getattr(error, "filename", None) else ""
+        print(f"storypainter: error:{where} {error.strerror or error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

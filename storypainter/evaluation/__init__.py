@@ -1,0 +1,1 @@
+"""Pure, deterministic scoring shared by the critic node and the offline evaluators."""

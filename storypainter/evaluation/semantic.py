@@ -1,0 +1,148 @@
+"""Semantic complexity stand-in: count a story's valid, distinct, visually grounded CoRs.
+
+The paper's learned scorer is not public; this stand-in can be checked by hand.
+A chain of reasoning (CoR) *counts* when it is
+
+1. **valid**: every clue and the conclusion contain content words, and the conclusion is
+   not a restatement of its clues: its content-word Jaccard similarity with each clue, and
+   with all clues together, is below ``RESTATEMENT_SIMILARITY`` (so ``boy on stool -> the
+   boy on the stool`` fails while ``SCHOOL ZONE sign -> near a school`` counts);
+2. **visually grounded**: at least one clue shares a content word with something
+   drawable: a character's name, role, appearance or action, an object, a visible text
+   (its words or the surface it is on), or the description;
+3. **distinct**: its conclusion is not a near-duplicate (content-word Jaccard similarity
+   at least ``DUPLICATE_SIMILARITY``) of an already counted conclusion in the same
+   dimension, so a repeated inference counts once.
+
+At most ``CAP`` CoRs count per dimension::
+
+    score = 100 * sum(min(count[d], CAP) for d in the 7 dimensions) / (7 * CAP)
+
+so each counted CoR is worth 100 / 21 (about 4.76) points, and nothing else adds to it.
+Content words are lower-cased words outside a short stop-word list, with a possessive
+``'s`` dropped and plural endings folded (``cookies`` -> ``cookie``, ``boxes`` -> ``box``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field
+
+from storypainter.schema import DIMENSIONS, ChainOfReasoning, Frozen, Story
+
+CAP = 3
+RESTATEMENT_SIMILARITY = 0.6
+DUPLICATE_SIMILARITY = 0.6
+
+_STOP_WORDS_TEXT = """
+    a an the and or but nor so yet if of in on at to for from by with without into onto upon
+    over under near about as than then too very just also still some any all each every both
+    one is are was were be been being am has have had do does did will would can could may
+    might must shall should i me my we us our you your he him his she her hers it its they
+    them their theirs this that these those there here who whom whose which what when where
+    why how not no isn't aren't wasn't weren't don't doesn't didn't can't won't
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+class SemanticScore(Frozen):
+    """The semantic complexity of one story and the reasons behind it."""
+
+    score: float = Field(ge=0, le=100)
+    per_dimension: dict[str, int] = Field(description="dimension -> valid distinct CoRs (before the cap)")
+    valid_cors: list[str] = Field(default_factory=list)
+    rejected: list[str] = Field(default_factory=list, description="'CoR: reason' for each CoR that does not count")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of ``text`` in order, a possessive ``'s`` removed."""
+    tokens = _WORD.findall(text.lower().replace("\u2019", "'"))
+    return [token.removesuffix("'s") for token in tokens]
+
+
+def content_words(text: str) -> set[str]:
+    """The folded content words of ``text`` (stop words and single letters dropped)."""
+    return {_fold_plural(word) for word in words(text) if word not in STOP_WORDS and len(word) > 1}
+
+
+def _fold_plural(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def drawable_words(story: Story) -> set[str]:
+    """Content words of everything the painter is asked to draw."""
+    phrases = [story.description, *story.objects]
+    for character in story.characters:
+        phrases += [character.name, character.role, character.appearance, character.action]
+    for text in story.visible_text:
+        phrases += [text.text, text.on]
+    return set().union(*(content_words(phrase) for phrase in phrases))
+
+
+def _jaccard(left: set[str], right: set[str]) -> float:
+    return len(left & right) / len(left | right) if left | right else 0.0
+
+
+def _rejection(cor: ChainOfReasoning, counted: list[ChainOfReasoning], drawable: set[str]) -> str | None:
+    """Why ``cor`` does not count, or None when it does."""
+    clue_words = [content_words(clue) for clue in cor.clues]
+    conclusion = content_words(cor.conclusion)
+    if not all(clue_words):
+        return "a clue is empty"
+    if not conclusion:
+        return "the conclusion is empty"
+    restated = max(_jaccard(conclusion, clue) for clue in [*clue_words, set().union(*clue_words)])
+    if restated >= RESTATEMENT_SIMILARITY:
+        return f"the conclusion restates its clues (word similarity {restated:.2f})"
+    if not any(clue & drawable for clue in clue_words):
+        return "no clue names anything drawn in the picture"
+    for other in counted:
+        if _jaccard(conclusion, content_words(other.conclusion)) >= DUPLICATE_SIMILARITY:
+            return f"repeats '{other}'"
+    return None
+
+
+def _counted_and_rejected(story: Story) -> tuple[list[ChainOfReasoning], list[str]]:
+    """The CoRs that count, in story order, and 'CoR: reason' for the rest."""
+    drawable = drawable_words(story)
+    counted: list[ChainOfReasoning] = []
+    rejected: list[str] = []
+    for cor in story.cors:
+        same_dimension = [other for other in counted if other.dimension == cor.dimension]
+        reason = _rejection(cor, same_dimension, drawable)
+        if reason is None:
+            counted.append(cor)
+        else:
+            rejected.append(f"{cor}: {reason}")
+    return counted, rejected
+
+
+def _by_dimension(cors: list[ChainOfReasoning]) -> dict[str, list[str]]:
+    return {dimension: [str(cor) for cor in cors if cor.dimension == dimension] for dimension in DIMENSIONS}
+
+
+def cors_per_dimension(story: Story) -> dict[str, list[str]]:
+    """The CoRs that count (valid, grounded, distinct) as strings per dimension: all 7 keys, uncapped."""
+    counted, _ = _counted_and_rejected(story)
+    return _by_dimension(counted)
+
+
+def semantic_score(story: Story) -> SemanticScore:
+    """Score ``story`` as the module docstring documents."""
+    counted, rejected = _counted_and_rejected(story)
+    per_dimension = {dimension: len(cors) for dimension, cors in _by_dimension(counted).items()}
+    capped_total = sum(min(count, CAP) for count in per_dimension.values())
+    return SemanticScore(
+        score=100.0 * capped_total / (len(DIMENSIONS) * CAP),
+        per_dimension=per_dimension,
+        valid_cors=[str(cor) for cor in counted],
+        rejected=rejected,
+    )

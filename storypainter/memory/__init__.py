@@ -1,0 +1,1 @@
+"""Example memory: corpora, the Chroma example store, retrieval and self-memory."""

@@ -1,0 +1,70 @@
+"""Finish: picks the best attempt by score (not the last one), writes result.json and the
+manifest, and remembers an accepted story in self-memory."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+
+from langgraph.runtime import Runtime
+
+from storypainter.agent.context import Context
+from storypainter.agent.state import State
+from storypainter.memory.self_memory import remember
+from storypainter.runs import package_versions, read_json, write_json
+from storypainter.schema import Attempt, Result
+
+
+def best_attempt(attempts: list[Attempt]) -> Attempt:
+    """Highest score; among equals, the earliest."""
+    return max(attempts, key=lambda attempt: (attempt.score, -attempt.number))
+
+
+def explain(best: Attempt, attempts: list[Attempt]) -> str:
+    last = attempts[-1].decision
+    ending = "accepted" if last and last.action == "accept" else "round budget spent"
+    reasons = "; ".join(last.reasons) if last else ""
+    best_part = f"attempt {best.number:02d} has the best score {best.score:.3f}"
+    return f"{ending} after {len(attempts)} attempt(s); {best_part}: {reasons}"
+
+
+def manifest(state: State, context: Context, result: Result) -> dict:
+    started = read_json(f"{state['run_dir']}/manifest.json").get("started", "")
+    return {
+        "status": "complete",
+        "started": started,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "versions": package_versions(),
+        "providers": {
+            "llm": context.llm,
+            "painter": context.painter,
+            "judge": context.judge,
+            "embeddings": context.embeddings,
+            "key_points": context.key_points,
+        },
+        "seeds": {"run": context.seed, "images": [a.image.seed for a in state["attempts"] if a.image]},
+        "config_hash": context.fingerprint(),
+        "context": asdict(context),
+        "node_seconds": {name: round(seconds, 3) for name, seconds in state.get("node_seconds", {}).items()},
+        "tokens": state.get("tokens", {}),
+        "decision_path": result.decision_path,
+    }
+
+
+def finish(state: State, runtime: Runtime[Context]) -> dict:
+    context, attempts, run_dir = runtime.context, state["attempts"], state["run_dir"]
+    best = best_attempt(attempts)
+    result = Result(
+        best_attempt=best.number,
+        score=best.score,
+        decision_path=[attempt.decision.action for attempt in attempts if attempt.decision],
+        why=explain(best, attempts),
+        image_path=best.image.path if best.image else "",
+        story_path=f"{best.directory}/story.json",
+        run_dir=run_dir,
+    )
+    write_json(f"{run_dir}/result.json", result)
+    write_json(f"{run_dir}/manifest.json", manifest(state, context, result))
+    if attempts[-1].decision and attempts[-1].decision.action == "accept":
+        remember(context, best.story, best.score, run_dir)
+    return {"result": result, "story": best.story, "image": best.image, "report": best.report}

@@ -1,0 +1,68 @@
+"""Storyteller: an LLM writes a typed Story (validated, repaired when malformed) and its layout."""
+
+from __future__ import annotations
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from storypainter.agent.context import Context
+from storypainter.agent.state import State
+from storypainter.backends.registry import get_llm
+from storypainter.backends.structured import invoke_structured
+from storypainter.errors import StoryError
+from storypainter.layout import compose_layout
+from storypainter.prompts import render
+from storypainter.runs import attempt_dir, write_json
+from storypainter.schema import DIMENSION_LABELS, Decision, Example, Plan, Story
+
+MAX_EXAMPLE_CHARS = 360
+MAX_EXAMPLE_CORS = 4
+
+
+def format_example(number: int, example: Example) -> str:
+    chains = [chain for values in example.cors.values() for chain in values]
+    lines = [f"Example {number}: {example.description[:MAX_EXAMPLE_CHARS]}"]
+    lines += [f"  CoR: {chain}" for chain in chains[:MAX_EXAMPLE_CORS]]
+    return "\n".join(lines)
+
+
+def request_message(plan: Plan, examples: list[Example]) -> str:
+    theme = plan.theme or "(free: imagine any storytelling moment)"
+    if plan.mode == "naive":
+        request = render("request_naive", theme=theme)
+    else:
+        dimensions = ", ".join(DIMENSION_LABELS[dimension] for dimension in plan.dimensions)
+        avoid = f"Avoid these recently used settings: {'; '.join(plan.avoid)}." if plan.avoid else ""
+        request = render("request_cor", theme=theme, setting=plan.setting, dimensions=dimensions, avoid=avoid)
+    if not examples:
+        return request
+    block = render("examples_block", examples="\n".join(format_example(i, e) for i, e in enumerate(examples, 1)))
+    return f"{block}\n\n{request}"
+
+
+def build_messages(plan: Plan, examples: list[Example], previous: Story | None, decision: Decision | None):
+    system = render(f"storyteller_{plan.mode}", story_format=render("story_format"))
+    messages: list[BaseMessage] = [SystemMessage(content=system), HumanMessage(content=request_message(plan, examples))]
+    if previous is not None and decision is not None and decision.action == "revise_story":
+        messages.append(HumanMessage(content=render("revise_story", title=previous.title, feedback=decision.feedback)))
+    return messages
+
+
+def storyteller(state: State, runtime: Runtime[Context]) -> dict:
+    context = runtime.context
+    number = state.get("attempt", 0) + 1
+    folder = attempt_dir(state["run_dir"], number)
+    messages = build_messages(state["plan"], state.get("examples", []), state.get("story"), state.get("decision"))
+    model = get_llm(context.llm, context.llm_options, context)
+    extra = {"seed": context.seed + number} if getattr(model, "accepts_seed", False) else {}
+    try:
+        reply = invoke_structured(model, messages, Story, context.max_repairs, **extra)
+    except StoryError as error:
+        write_json(folder / "failed_reply.json", {"error": str(error), "replies": error.replies})
+        raise
+    story: Story = reply.value  # type: ignore[assignment]
+    layout = compose_layout(story, seed=context.seed + number)
+    write_json(folder / "prompt.json", {"messages": [m.model_dump() for m in messages], "replies": reply.replies})
+    write_json(folder / "story.json", story)
+    write_json(folder / "layout.json", layout)
+    return {"story": story, "layout": layout, "attempt": number, "painter_error": "", "tokens": reply.usage}

@@ -1,0 +1,102 @@
+"""Run directories: one run = one directory, every file written atomically.
+
+Layout::
+
+    <out_dir>/<timestamp>-<slug>-<hash>/
+        request.json          theme and settings as asked
+        attempts/01/          story.json, layout.json, image.png, critique.json
+        result.json           the pick and why
+        manifest.json         versions, provider strings, seeds, config hash, timings, tokens
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from storypainter.errors import ConfigError
+
+SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+TRACKED_PACKAGES = (
+    "storypainter", "langgraph", "langchain-core", "pydantic", "pillow", "llama-cpp-python",
+    "chromadb", "sentence-transformers", "torch", "diffusers", "openai", "langchain-openai",
+)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temp file in the same directory, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {key: to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(item) for item in value]
+    return value
+
+
+def write_json(path: str | Path, value: Any) -> Path:
+    path = Path(path)
+    text = json.dumps(to_jsonable(value), indent=2, ensure_ascii=False, default=str)
+    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+    return path
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def slugify(theme: str, limit: int = 40) -> str:
+    return SLUG_CHARS.sub("-", theme.lower()).strip("-")[:limit].strip("-") or "free"
+
+
+def new_run_dir(out_dir: str | Path, theme: str) -> Path:
+    """Create a fresh run directory strictly inside ``out_dir`` (the theme never becomes a path)."""
+    root = Path(out_dir).expanduser().resolve()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"out: cannot create output directory {root}: {error.strerror}") from None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    digest = hashlib.sha256(f"{theme}{time.time_ns()}{os.getpid()}".encode()).hexdigest()[:6]
+    run_dir = (root / f"{stamp}-{slugify(theme)}-{digest}").resolve()
+    if run_dir.parent != root:
+        raise ConfigError(f"run directory would escape {root}")
+    run_dir.mkdir()
+    return run_dir
+
+
+def attempt_dir(run_dir: str | Path, number: int) -> Path:
+    return Path(run_dir) / "attempts" / f"{number:02d}"
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions

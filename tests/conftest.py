@@ -1,0 +1,39 @@
+"""Shared fixtures: scripted models registered as providers, runs under tmp_path."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from storypainter.agent.context import Context
+from storypainter.backends import registry
+
+
+@pytest.fixture
+def scripted(tmp_path):
+    """Register a scripted LLM and judge; return a function that builds their Context."""
+    registry.clear_cache()
+    installed = {}
+
+    def setup(model, judge=None, **overrides) -> Context:
+        registry._ensure_registered()
+        registry.register_llm("scripted", lambda name, options, context: model)
+        if judge is not None:
+            registry.register_judge("scripted", lambda name, options, context: judge)
+        installed.update(model=model, judge=judge)
+        settings = dict(
+            llm="scripted:story", judge="scripted" if judge is not None else "layout", embeddings="hash",
+            painter="storyboard", out_dir=str(tmp_path / "runs"), memory_dir=str(tmp_path / "memory"),
+            retrieval="random", examples_k=2, max_rounds=3, width=512, height=352,
+        )
+        settings.update(overrides)
+        return Context(**settings)
+
+    yield setup
+    registry.clear_cache()
