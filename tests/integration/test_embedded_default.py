@@ -1,0 +1,85 @@
+"""The embedded offline default, for real: SmolLM2 via llama.cpp, storyboard, layout judge, MiniLM."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from storypainter.agent.graph import build_graph, run_config
+from storypainter.backends.local_llm import compact_schema, local_chat_model, resolve_model_path
+from storypainter.backends.structured import invoke_structured, wire_schema
+from storypainter.config import load_context
+from storypainter.errors import BackendError
+from storypainter.schema import Story
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def default_context(tmp_path):
+    context = load_context(None)
+    return replace(context, out_dir=str(tmp_path / "runs"), memory_dir=str(tmp_path / "memory"), max_rounds=2)
+
+
+def test_whole_graph_on_the_embedded_default(default_context):
+    output = build_graph().invoke({"theme": "a rainy bus stop"}, context=default_context,
+                                  config=run_config(default_context))
+    result = output["result"]
+    run_dir = Path(result.run_dir)
+    story = Story.model_validate_json((Path(result.story_path)).read_text())
+    assert story.cors and story.characters
+    with Image.open(result.image_path) as image:
+        assert image.size == (default_context.width, default_context.height)
+    critique = json.loads((Path(result.image_path).parent / "critique.json").read_text())
+    assert critique["report"]["verdicts"], "the layout judge must give verdicts"
+    assert {verdict["level"] for verdict in critique["report"]["verdicts"]} == {"layout"}
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["tokens"]["output_tokens"] > 50
+    assert manifest["versions"]["llama-cpp-python"]
+
+
+def test_constrained_decoding_gives_schema_valid_stories():
+    model = local_chat_model("smollm2", {"max_tokens": 700}, temperature=0.7, seed=3)
+    from langchain_core.messages import HumanMessage
+
+    reply = invoke_structured(model, [HumanMessage(content="Write a storytelling image story about a market.")],
+                              Story, max_repairs=0, seed=3)
+    assert isinstance(reply.value, Story)
+    assert len(reply.replies) == 1, "constrained decoding must succeed on the first try"
+
+
+def test_compact_schema_compiles_to_a_llama_grammar():
+    from llama_cpp import LlamaGrammar
+
+    grammar = LlamaGrammar.from_json_schema(json.dumps(compact_schema(wire_schema(Story))), verbose=False)
+    assert grammar is not None
+
+
+def test_truncated_gguf_gives_one_line_error(tmp_path):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(resolve_model_path("smollm2").read_bytes()[:4096])
+    model = local_chat_model(str(broken), {}, temperature=0.7, seed=0)
+    with pytest.raises(BackendError, match="cannot load GGUF model") as caught:
+        model.invoke("hello")
+    assert "\n" not in str(caught.value)
+
+
+def test_cli_generate_on_a_fresh_output_directory(tmp_path):
+    out_dir = tmp_path / "runs"
+    completed = subprocess.run(
+        [sys.executable, "-m", "storypainter.cli", "generate", "a rainy bus stop", "--out", str(out_dir),
+         "--max-rounds", "1"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "storyteller" in completed.stderr and "critic" in completed.stderr, "live progress goes to stderr"
+    assert "image" in completed.stdout and "align" in completed.stdout
+    run_dir = next(out_dir.iterdir())
+    assert (run_dir / "attempts" / "01" / "image.png").is_file()
