@@ -1,9 +1,12 @@
-"""Run one request through the graph with live progress and a closing summary."""
+"""Run one request through the graph: durable (SQLite checkpoints in the run directory),
+with live progress, review pauses answered by a reviewer, and a closing summary."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -12,9 +15,15 @@ from storypainter.errors import StorypainterError
 from storypainter.runs import new_run_dir, read_json, write_json
 from storypainter.schema import CATEGORY_LABELS
 
+Reviewer = Callable[[dict[str, Any]], Any]
 
-def describe_update(node: str, update: dict[str, Any]) -> str:
-    """One progress line for a node's state update."""
+
+class PausedForReview(StorypainterError):
+    """The run waits at a review pause and no reviewer is attached."""
+
+
+def describe_update(node: str, update: dict[str, Any]) -> str | None:
+    """One progress line for a node's state update (None for silent pass-through nodes)."""
     seconds = sum((update.get("node_seconds") or {}).values())
     detail = ""
     if node == "planner" and update.get("plan"):
@@ -34,6 +43,11 @@ def describe_update(node: str, update: dict[str, Any]) -> str:
         detail = f"alignment {alignment} -> {decision.action} ({'; '.join(decision.reasons)[:120]})"
     elif node == "finish" and update.get("result"):
         detail = f"best attempt {update['result'].best_attempt:02d}"
+    elif node.startswith("review") and (update.get("story_review") or update.get("decision")):
+        review = update.get("story_review")
+        detail = f"reviewer: {review.action}" if review else f"reviewer: {update['decision'].action}"
+    else:
+        return None
     return f"  {node:<11} {seconds:6.2f}s  {detail}"
 
 
@@ -54,8 +68,8 @@ def summary(values: dict[str, Any], elapsed: float) -> str:
         overall = "n/a" if report.overall is None else f"{report.overall:.2f}"
         lines.append(f"align    {overall} overall ({report.level}-level, judge {report.judge}); {scores}")
     seconds = read_json(Path(result.run_dir) / "manifest.json").get("node_seconds", {})
-    lines.append("time     " + ", ".join(f"{node} {value:.2f}s" for node, value in seconds.items())
-                 + f"; total {elapsed:.1f}s")
+    timings = ", ".join(f"{node} {value:.2f}s" for node, value in seconds.items())
+    lines.append(f"time     {timings}; total {elapsed:.1f}s")
     return "\n".join(lines)
 
 
@@ -65,37 +79,132 @@ def mark_failed(run_dir: Path, status: str, error: str) -> None:
     write_json(manifest_path, manifest | {"status": status, "error": error})
 
 
-def stream_run(theme: str, context: Context, run_dir: Path, out: TextIO | None) -> dict[str, Any]:
+def pending_interrupts(graph, config: dict) -> list[Any]:
+    snapshot = graph.get_state(config)
+    return [interrupt for task in snapshot.tasks for interrupt in task.interrupts]
+
+
+def stream_updates(graph, payload: Any, config: dict, context: Context, out: TextIO | None) -> None:
+    for mode, chunk in graph.stream(payload, config=config, context=context, stream_mode=["updates", "custom"]):
+        if out is None:
+            continue
+        if mode == "custom":
+            print(f"  {'':<11} {'':>7}  {chunk}", file=out, flush=True)
+            continue
+        for node, update in chunk.items():
+            line = describe_update(node, update or {}) if isinstance(update, dict) else None
+            if line:
+                print(line, file=out, flush=True)
+
+
+def drive(run_dir: Path, context: Context, payload: Any, out: TextIO | None, reviewer: Reviewer | None) -> dict:
+    """Stream the run to its end, answering review pauses; returns the final state."""
+    from langgraph.types import Command
+
+    from storypainter.agent.checkpoints import open_checkpointer, thread_config
     from storypainter.agent.graph import build_graph, run_config
 
-    graph = build_graph()
-    values: dict[str, Any] = {}
-    modes = ["updates", "custom", "values"]
-    stream = graph.stream({"theme": theme, "run_dir": str(run_dir)}, config=run_config(context), context=context,
-                          stream_mode=modes)
-    for mode, chunk in stream:
-        if mode == "values":
-            values = chunk
-        elif out is not None and mode == "updates":
-            for node, update in chunk.items():
-                print(describe_update(node, update or {}), file=out, flush=True)
-    return values
+    graph = build_graph(checkpointer=open_checkpointer(run_dir))
+    config = run_config(context) | thread_config(run_dir)
+    if payload is None and not graph.get_state(config).next:
+        return graph.get_state(config).values
+    while True:
+        stream_updates(graph, payload, config, context, out)
+        interrupts = pending_interrupts(graph, config)
+        if not interrupts:
+            return graph.get_state(config).values
+        if reviewer is None:
+            raise PausedForReview(f"paused for review; continue with: storypainter resume {run_dir}")
+        payload = Command(resume=reviewer(interrupts[0].value))
 
 
-def run_with_progress(theme: str, context: Context, quiet: bool = False) -> int:
-    """Generate one storytelling image; print progress and a summary; exit code."""
-    started = time.perf_counter()
-    run_dir = new_run_dir(context.out_dir, theme)
-    out = None if quiet else sys.stderr
-    if out:
-        print(f"storypainter: {theme or '(free theme)'!r} -> {run_dir}", file=out, flush=True)
+def guarded(run_dir: Path, action: Callable[[], dict]) -> dict:
+    """Run, marking the manifest failed or interrupted when the run does not finish."""
     try:
-        values = stream_run(theme, context, run_dir, out)
+        return action()
+    except PausedForReview:
+        raise
     except StorypainterError as error:
         mark_failed(run_dir, "failed", str(error))
         raise
     except KeyboardInterrupt:
         mark_failed(run_dir, "interrupted", "interrupted by the user")
         raise
+
+
+def start_run(theme: str, context: Context, out: TextIO | None, reviewer: Reviewer | None = None,
+              run_dir: Path | None = None) -> dict:
+    """A new durable run; returns the final state (``result``, ``attempts``, ...)."""
+    run_dir = run_dir or new_run_dir(context.out_dir, theme)
+    write_json(run_dir / "request.json", {"theme": theme, "context": asdict(context)})
+    if out:
+        print(f"storypainter: {theme or '(free theme)'!r} -> {run_dir}", file=out, flush=True)
+    payload = {"theme": theme, "run_dir": str(run_dir)}
+    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer))
+
+
+def resume_run(run_dir: Path, out: TextIO | None, reviewer: Reviewer | None = None) -> dict:
+    """Continue an interrupted, failed or paused run from its last checkpoint."""
+    from storypainter.config import build_context
+
+    request_path = run_dir / "request.json"
+    if not request_path.is_file():
+        raise StorypainterError(f"not a run directory (no request.json): {run_dir}")
+    request = read_json(request_path)
+    context = build_context(request["context"], source=str(request_path))
+    if (run_dir / "result.json").is_file() and not (run_dir / "checkpoints.sqlite").is_file():
+        raise StorypainterError(f"run already complete: {run_dir}")
+    has_checkpoint = (run_dir / "checkpoints.sqlite").is_file()
+    payload = None if has_checkpoint else {"theme": request["theme"], "run_dir": str(run_dir)}
+    if out:
+        print(f"storypainter: resuming {run_dir}", file=out, flush=True)
+    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer))
+
+
+def ask(prompt: str, choices: dict[str, str]) -> str:
+    while True:
+        answer = input(prompt).strip().lower()[:1]
+        if answer in choices:
+            return choices[answer]
+
+
+def edit_in_editor(story: dict[str, Any]) -> dict[str, Any]:
+    """The story as JSON in $EDITOR (or, without one, from a JSON file the person names)."""
+    import json
+    import os
+    import subprocess
+    import tempfile
+
+    editor = os.environ.get("EDITOR")
+    if not editor:
+        return read_json(Path(input("path of the edited story JSON: ").strip()))
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(story, handle, indent=2)
+    subprocess.run([editor, handle.name], check=False)
+    return read_json(Path(handle.name))
+
+
+def terminal_reviewer(payload: dict[str, Any]) -> dict[str, Any]:
+    """Answer a review pause at the terminal."""
+    if payload.get("error"):
+        print(f"\n--- not taken: {payload['error']}", file=sys.stderr)
+    if payload["stage"] == "story":
+        story = payload["story"]
+        heading = f"--- review attempt {payload['attempt']:02d}: {story['title']}"
+        print(f"\n{heading}\n{story['description']}", file=sys.stderr)
+        action = ask("[a]pprove, [e]dit, [r]eject? ", {"a": "approve", "e": "edit", "r": "reject"})
+        if action == "edit":
+            return {"action": "edit", "story": edit_in_editor(story)}
+        return {"action": action, "feedback": input("why? ") if action == "reject" else ""}
+    decision = payload["decision"]
+    print(f"\n--- critic says {decision['action']}: {'; '.join(decision['reasons'])}", file=sys.stderr)
+    choices = {"k": "keep", "a": "accept", "v": "revise_story", "r": "rerender", "s": "stop"}
+    return {"action": ask("[k]eep, [a]ccept, re[v]ise story, [r]erender, [s]top? ", choices)}
+
+
+def run_with_progress(theme: str, context: Context, quiet: bool = False, reviewer: Reviewer | None = None) -> int:
+    """Generate one storytelling image; print progress and a summary; exit code."""
+    started = time.perf_counter()
+    values = start_run(theme, context, None if quiet else sys.stderr, reviewer)
     print(summary(values, time.perf_counter() - started))
     return 0

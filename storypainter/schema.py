@@ -265,6 +265,14 @@ class Decision(Frozen):
     emphasis: list[str] = Field(default_factory=list, description="key points the painter must show")
 
 
+class Review(Frozen):
+    """A person's answer at a review pause (``--review``)."""
+
+    stage: Literal["story", "decision"]
+    action: Literal["approve", "edit", "reject", "keep", "accept", "revise_story", "rerender", "stop"]
+    feedback: str = ""
+
+
 class Attempt(Frozen):
     """One story + picture + critique, as written to attempts/NN/."""
 

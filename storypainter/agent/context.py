@@ -44,6 +44,7 @@ class Context:
     out_dir: str = "runs"
     memory_dir: str = ".storypainter"
     remember_threshold: float = 0.6
+    review: bool = field(default=False, metadata={"description": "pause for a person after storyteller and critic"})
 
     def fingerprint(self) -> str:
         """A short hash of every setting, for the run manifest."""

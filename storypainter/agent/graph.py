@@ -1,8 +1,10 @@
 """The StorytellingPainter graph: wiring, timing and routing (small pure functions).
 
-planner -> retriever -> storyteller -> painter -> critic --accept/stop--> finish
-                             ^                      |  |
-                             '---- revise_story ----'  '-- rerender --> painter
+planner -> retriever -> storyteller -> review_story -> painter -> critic -> review_decision --accept/stop--> finish
+                             ^            |  (reject)                            |  |
+                             '------------'------------- revise_story -----------'  '-- rerender --> painter
+
+The review nodes pass straight through unless ``review`` is on (then they interrupt).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from storypainter.nodes.finish import finish
 from storypainter.nodes.painter import painter
 from storypainter.nodes.planner import planner
 from storypainter.nodes.retriever import retriever
+from storypainter.nodes.review import review_decision, review_story
 from storypainter.nodes.storyteller import storyteller
 from storypainter.schema import Decision
 
@@ -28,27 +31,40 @@ NODES: dict[str, Callable[..., dict]] = {
     "planner": planner,
     "retriever": retriever,
     "storyteller": storyteller,
+    "review_story": review_story,
     "painter": painter,
     "critic": critic,
+    "review_decision": review_decision,
     "finish": finish,
 }
+TIMED_NODES = ("planner", "retriever", "storyteller", "painter", "critic", "finish")
 ROUTES = {"accept": "finish", "stop": "finish", "revise_story": "storyteller", "rerender": "painter"}
 TRANSIENT_ERRORS = (ConnectionError, TimeoutError)
 
 
+def route_after_story_review(state: dict[str, Any]) -> str:
+    """A story the reviewer rejected goes back to the storyteller; otherwise paint it."""
+    review = state.get("story_review")
+    return "storyteller" if review is not None and review.action == "reject" else "painter"
+
+
 def route_after_critic(state: dict[str, Any]) -> str:
-    """Where the critic's decision sends the run next."""
+    """Where the (possibly reviewed) decision sends the run next."""
     decision: Decision = state["decision"]
     return ROUTES[decision.action]
 
 
 def recursion_limit(max_rounds: int) -> int:
     """Enough graph steps for every round, with room to spare (set explicitly, never defaulted)."""
-    return 10 + 4 * max_rounds
+    return 12 + 6 * max_rounds
 
 
 def timed(name: str, node: Callable[..., dict]) -> Callable[..., dict]:
-    """Wrap a node so its wall time is added to ``node_seconds`` (a summing reducer)."""
+    """Wrap a node so its wall time is added to ``node_seconds`` (a summing reducer).
+
+    Review nodes are not wrapped: an interrupt re-runs its node, and waiting for a
+    person is not compute time.
+    """
 
     def run(state: State, runtime) -> dict:
         started = time.perf_counter()
@@ -60,20 +76,27 @@ def timed(name: str, node: Callable[..., dict]) -> Callable[..., dict]:
     return run
 
 
-def build_graph(checkpointer: Any = None, interrupt_before: list[str] | None = None):
-    """Compile the graph. ``graph.invoke({"theme": ...}, context=Context(...))``."""
+def build_graph(checkpointer: Any = None):
+    """Compile the graph. ``graph.invoke({"theme": ...}, context=Context(...))``.
+
+    Pass a checkpointer (see storypainter.agent.checkpoints) for durable, resumable runs
+    and for review pauses.
+    """
     builder = StateGraph(State, context_schema=Context, input_schema=InputState, output_schema=OutputState)
     retry = RetryPolicy(max_attempts=3, retry_on=TRANSIENT_ERRORS)
     for name, node in NODES.items():
-        builder.add_node(name, timed(name, node), retry_policy=retry if name in ("storyteller", "painter") else None)
+        wrapped = timed(name, node) if name in TIMED_NODES else node
+        builder.add_node(name, wrapped, retry_policy=retry if name in ("storyteller", "painter") else None)
     builder.add_edge(START, "planner")
     builder.add_edge("planner", "retriever")
     builder.add_edge("retriever", "storyteller")
-    builder.add_edge("storyteller", "painter")
+    builder.add_edge("storyteller", "review_story")
+    builder.add_conditional_edges("review_story", route_after_story_review, ["storyteller", "painter"])
     builder.add_edge("painter", "critic")
-    builder.add_conditional_edges("critic", route_after_critic, ["finish", "storyteller", "painter"])
+    builder.add_edge("critic", "review_decision")
+    builder.add_conditional_edges("review_decision", route_after_critic, ["finish", "storyteller", "painter"])
     builder.add_edge("finish", END)
-    return builder.compile(checkpointer=checkpointer, interrupt_before=interrupt_before, name="storypainter")
+    return builder.compile(checkpointer=checkpointer, name="storypainter")
 
 
 

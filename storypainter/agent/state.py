@@ -13,6 +13,7 @@ from storypainter.schema import (
     Plan,
     RenderedImage,
     Result,
+    Review,
     SceneLayout,
     Story,
     StoryCheck,
@@ -45,6 +46,7 @@ class State(InputState, total=False):
     decision: Decision
     attempt: int
     painter_error: str
+    story_review: Review | None
     attempts: Annotated[list[Attempt], operator.add]
     node_seconds: Annotated[dict[str, float], add_numbers]
     tokens: Annotated[dict[str, float], add_numbers]

@@ -12,7 +12,7 @@ from storypainter.agent.context import Context
 from storypainter.agent.state import State
 from storypainter.memory.self_memory import remember
 from storypainter.runs import package_versions, read_json, write_json
-from storypainter.schema import Attempt, Result
+from storypainter.schema import Attempt, Decision, Result
 
 
 def best_attempt(attempts: list[Attempt]) -> Attempt:
@@ -20,10 +20,9 @@ def best_attempt(attempts: list[Attempt]) -> Attempt:
     return max(attempts, key=lambda attempt: (attempt.score, -attempt.number))
 
 
-def explain(best: Attempt, attempts: list[Attempt]) -> str:
-    last = attempts[-1].decision
-    ending = "accepted" if last and last.action == "accept" else "round budget spent"
-    reasons = "; ".join(last.reasons) if last else ""
+def explain(best: Attempt, attempts: list[Attempt], final: Decision) -> str:
+    ending = {"accept": "accepted", "stop": "round budget spent"}.get(final.action, final.action)
+    reasons = "; ".join(final.reasons)
     best_part = f"attempt {best.number:02d} has the best score {best.score:.3f}"
     return f"{ending} after {len(attempts)} attempt(s); {best_part}: {reasons}"
 
@@ -53,18 +52,19 @@ def manifest(state: State, context: Context, result: Result) -> dict:
 
 def finish(state: State, runtime: Runtime[Context]) -> dict:
     context, attempts, run_dir = runtime.context, state["attempts"], state["run_dir"]
-    best = best_attempt(attempts)
+    best, final = best_attempt(attempts), state["decision"]
+    path = [attempt.decision.action for attempt in attempts[:-1] if attempt.decision] + [final.action]
     result = Result(
         best_attempt=best.number,
         score=best.score,
-        decision_path=[attempt.decision.action for attempt in attempts if attempt.decision],
-        why=explain(best, attempts),
+        decision_path=path,
+        why=explain(best, attempts, final),
         image_path=best.image.path if best.image else "",
         story_path=f"{best.directory}/story.json",
         run_dir=run_dir,
     )
     write_json(f"{run_dir}/result.json", result)
     write_json(f"{run_dir}/manifest.json", manifest(state, context, result))
-    if attempts[-1].decision and attempts[-1].decision.action == "accept":
+    if final.action == "accept":
         remember(context, best.story, best.score, run_dir)
     return {"result": result, "story": best.story, "image": best.image, "report": best.report}

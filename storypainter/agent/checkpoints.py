@@ -1,0 +1,39 @@
+"""Durable runs: one SQLite checkpoint file per run directory.
+
+The graph state holds the project's pydantic values; they are registered with the
+serializer so checkpoints load them back without warnings (and keep working once
+LangGraph blocks unregistered types).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from storypainter import schema
+
+CHECKPOINT_FILE = "checkpoints.sqlite"
+
+
+def schema_types() -> list[tuple[str, str]]:
+    return [
+        (schema.__name__, name)
+        for name, value in vars(schema).items()
+        if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == schema.__name__
+    ]
+
+
+def open_checkpointer(run_dir: str | Path) -> Any:
+    """A SqliteSaver for this run directory (created on first use)."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    connection = sqlite3.connect(str(Path(run_dir) / CHECKPOINT_FILE), check_same_thread=False)
+    return SqliteSaver(connection, serde=JsonPlusSerializer(allowed_msgpack_modules=schema_types()))
+
+
+def thread_config(run_dir: str | Path) -> dict[str, Any]:
+    return {"configurable": {"thread_id": Path(run_dir).name}}
