@@ -97,17 +97,26 @@ def stream_updates(graph, payload: Any, config: dict, context: Context, out: Tex
                 print(line, file=out, flush=True)
 
 
-def drive(run_dir: Path, context: Context, payload: Any, out: TextIO | None, reviewer: Reviewer | None) -> dict:
-    """Stream the run to its end, answering review pauses; returns the final state."""
+def drive(run_dir: Path, context: Context, payload: dict, out: TextIO | None, reviewer: Reviewer | None,
+          resume: bool = False) -> dict:
+    """Stream the run to its end, answering review pauses; returns the final state.
+
+    On resume, a run with checkpoints continues from the last one (a finished run is
+    returned as it is); a run killed before its first checkpoint starts from ``payload``.
+    """
     from langgraph.types import Command
 
     from storypainter.agent.checkpoints import open_checkpointer, thread_config
-    from storypainter.agent.graph import build_graph, run_config
+    from storypainter.agent.graph import graph as compiled_graph
+    from storypainter.agent.graph import run_config
 
-    graph = build_graph(checkpointer=open_checkpointer(run_dir))
+    graph = compiled_graph.copy(update={"checkpointer": open_checkpointer(run_dir)})
     config = run_config(context) | thread_config(run_dir)
-    if payload is None and not graph.get_state(config).next:
-        return graph.get_state(config).values
+    snapshot = graph.get_state(config)
+    if resume and snapshot.values:
+        if not snapshot.next:
+            return snapshot.values
+        payload = None
     while True:
         stream_updates(graph, payload, config, context, out)
         interrupts = pending_interrupts(graph, config)
@@ -152,13 +161,10 @@ def resume_run(run_dir: Path, out: TextIO | None, reviewer: Reviewer | None = No
         raise StorypainterError(f"not a run directory (no request.json): {run_dir}")
     request = read_json(request_path)
     context = build_context(request["context"], source=str(request_path))
-    if (run_dir / "result.json").is_file() and not (run_dir / "checkpoints.sqlite").is_file():
-        raise StorypainterError(f"run already complete: {run_dir}")
-    has_checkpoint = (run_dir / "checkpoints.sqlite").is_file()
-    payload = None if has_checkpoint else {"theme": request["theme"], "run_dir": str(run_dir)}
+    payload = {"theme": request["theme"], "run_dir": str(run_dir)}
     if out:
         print(f"storypainter: resuming {run_dir}", file=out, flush=True)
-    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer))
+    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer, resume=True))
 
 
 def ask(prompt: str, choices: dict[str, str]) -> str:

@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 import time
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,18 @@ TRACKED_PACKAGES = (
 )
 
 
+FILE_MODE = 0o666
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+UMASK = current_umask()  # read once: os.umask is process-wide, so never toggle it while threads write
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temp file in the same directory, then rename over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +54,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             temp.write(data)
             temp.flush()
             os.fsync(temp.fileno())
+        os.chmod(temp_name, FILE_MODE & ~UMASK)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
@@ -92,6 +106,7 @@ def attempt_dir(run_dir: str | Path, number: int) -> Path:
     return Path(run_dir) / "attempts" / f"{number:02d}"
 
 
+@cache
 def package_versions() -> dict[str, str]:
     versions = {}
     for name in TRACKED_PACKAGES:

@@ -32,6 +32,9 @@ def open_checkpointer(run_dir: str | Path) -> Any:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     connection = sqlite3.connect(str(Path(run_dir) / CHECKPOINT_FILE), check_same_thread=False)
+    # WAL with synchronous=NORMAL: commits survive a killed process without an fsync each.
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
     return SqliteSaver(connection, serde=JsonPlusSerializer(allowed_msgpack_modules=schema_types()))
 
 

@@ -15,18 +15,11 @@ def local_llm(name: str, options: dict[str, Any], context) -> Any:
 
 
 def openai_llm(name: str, options: dict[str, Any], context) -> Any:
-    from langchain_openai import ChatOpenAI
-
-    settings = {key: value for key, value in options.items() if key not in ("api_key_env", "structured")}
-    settings.setdefault("temperature", context.temperature)
-    env = options.get("api_key_env")
-    if env:
-        import os
-
-        settings["api_key"] = os.environ.get(env, "")
-    elif options.get("base_url"):
-        settings.setdefault("api_key", "not-needed")
-    return ChatOpenAI(model=name, **settings)
+    try:
+        from storypainter.backends.openai_chat import openai_chat_model
+    except ImportError:
+        raise BackendError(f"llm 'openai:{name}' needs langchain-openai (pip install 'storypainter[openai]')") from None
+    return openai_chat_model(name, options, temperature=context.temperature)
 
 
 def any_chat_model(spec: str, options: dict[str, Any], context) -> Any:
@@ -46,6 +39,28 @@ def storyboard_painter(name: str, options: dict[str, Any], context) -> Any:
     return StoryboardPainter(width=context.width, height=context.height)
 
 
+def diffusers_painter(name: str, options: dict[str, Any], context) -> Any:
+    from storypainter.backends.diffusers_painter import DiffusersPainter
+
+    return DiffusersPainter.load(name, options, width=context.width, height=context.height)
+
+
+def openai_images_painter(name: str, options: dict[str, Any], context) -> Any:
+    from storypainter.backends.openai_images import OpenAIImagesPainter
+
+    return OpenAIImagesPainter.create(name, options, width=context.width, height=context.height)
+
+
+def vlm_judge(provider: str, options: dict[str, Any], context) -> Any:
+    """A vision chat model as judge; it shares the storyteller's llm_options when it is the same provider."""
+    from storypainter.backends.vlm_judge import VlmJudge
+
+    if not provider:
+        raise BackendError("judge 'vlm:' needs a provider string, e.g. 'vlm:openai:gpt-4.1-mini'")
+    model_options = context.llm_options if provider == context.llm else {}
+    return VlmJudge(provider, lambda: registry.get_llm(provider, model_options, context))
+
+
 def layout_judge(name: str, options: dict[str, Any], context) -> Any:
     from storypainter.backends.embeddings import get_embedder
     from storypainter.backends.layout_judge import LayoutJudge
@@ -58,4 +73,7 @@ def register_all() -> None:
     registry.register_llm("openai", openai_llm)
     registry.register_llm("init_chat_model", any_chat_model)
     registry.register_painter("storyboard", storyboard_painter)
+    registry.register_painter("diffusers", diffusers_painter)
+    registry.register_painter("openai-images", openai_images_painter)
     registry.register_judge("layout", layout_judge)
+    registry.register_judge("vlm", vlm_judge)

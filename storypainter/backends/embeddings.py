@@ -47,6 +47,9 @@ class SentenceEmbedder:
             if self._model is None:
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
 
                 torch.set_num_threads(TORCH_THREADS)
                 self._model = SentenceTransformer(str(self.directory), device="cpu", local_files_only=True)

@@ -33,17 +33,17 @@ WORDS = "[a-z]{1,12}( [a-z]{1,12}){0,%d}"
 PHRASE = "[A-Za-z][a-z0-9 ,'-]{%d,%d}"
 FIELD_PATTERNS = {
     "title": "[A-Z][A-Za-z' ]{5,38}",
-    "description": SENTENCE % (100, 260),
+    "description": SENTENCE % (100, 240),
     "painter_prompt": SENTENCE % (30, 120),
     "text": "[A-Z0-9][A-Z0-9 :.!'-]{1,23}",
-    "conclusion": PHRASE % (8, 70),
+    "conclusion": PHRASE % (8, 60),
     "name": WORDS % 2,
     "role": WORDS % 2,
     "on": WORDS % 2,
     "objects": WORDS % 3,
-    "clues": WORDS % 4,
+    "clues": WORDS % 3,
 }
-DEFAULT_PATTERN = PHRASE % (3, 38)
+DEFAULT_PATTERN = PHRASE % (3, 30)
 EMOTIONS = ["happy", "sad", "angry", "afraid", "surprised", "worried", "calm", "proud", "tired", "excited",
             "bored", "shy", "curious", "embarrassed", "hopeful", "lonely"]
 LIST_BOUNDS = {"characters": (1, 2), "objects": (2, 3), "visible_text": (1, 1), "cors": (3, 3), "clues": (1, 2),
@@ -148,7 +148,7 @@ class LocalChatModel(BaseChatModel):
     model_path: str
     n_ctx: int = 4096
     temperature: float = 0.7
-    max_tokens: int = 768
+    max_tokens: int = 1400
     seed: int = 0
     repeat_penalty: float = 1.1
     compact: bool = True
@@ -203,7 +203,7 @@ def local_chat_model(name: str, options: dict[str, Any], temperature: float, see
         model_path=str(path),
         n_ctx=int(options.get("n_ctx", 4096)),
         temperature=float(options.get("temperature", temperature)),
-        max_tokens=int(options.get("max_tokens", 768)),
+        max_tokens=int(options.get("max_tokens", 1400)),
         seed=seed,
         repeat_penalty=float(options.get("repeat_penalty", 1.1)),
         compact=bool(options.get("compact_schema", True)),

@@ -52,7 +52,7 @@ _llm_factories: dict[str, LlmFactory] = {}
 _painter_factories: dict[str, PainterFactory] = {}
 _judge_factories: dict[str, JudgeFactory] = {}
 _cache: dict[tuple, Any] = {}
-_cache_lock = threading.Lock()
+_cache_lock = threading.RLock()  # a factory may build another backend (a VLM judge its model)
 
 
 def register_llm(prefix: str, factory: LlmFactory) -> None:
@@ -118,7 +118,8 @@ def validate_provider_strings(context: Context) -> None:
     if judge_prefix not in _judge_factories:
         raise ConfigError(f"judge: unknown judge '{context.judge}' (known: {', '.join(sorted(_judge_factories))})")
     if judge_prefix == "vlm":
-        validate_llm_spec(judge_name, {}, field="judge")
+        options = context.llm_options if judge_name == context.llm else {}
+        validate_llm_spec(judge_name, options, field="judge")
 
 
 def _cached(key: tuple, build: Callable[[], Any]) -> Any:

@@ -1,8 +1,10 @@
 """Dynamic in-context learning: which examples the storyteller sees for a request.
 
 Strategies: ``random`` (the paper's: k fresh examples per request, reproducible with a
-seed), ``similar`` (nearest to the plan) and ``mmr`` (maximal marginal relevance:
-relevant to the plan yet mutually diverse).
+seed; drawn from the corpus file without Chroma), ``similar`` (nearest to the plan's
+setting) and ``mmr`` (maximal marginal relevance: relevant to the setting yet mutually
+diverse). ``similar`` and ``mmr`` go through the Chroma example store
+(``memory/store.py``), which may also lend one slot to a remembered story.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ def corpus_examples(source: str) -> tuple[Example, ...]:
 
 
 def query_text(plan: Plan) -> str:
-    return " ".join(part for part in (plan.theme, plan.setting, " ".join(plan.dimensions)) if part)
+    """What the examples should resemble: the planned setting (it holds the theme), else the theme."""
+    return plan.setting or plan.theme
 
 
 def pick_random(pool: list[Example], k: int, seed: str) -> list[Example]:
@@ -66,7 +69,7 @@ def select_examples(context: Context, plan: Plan, request_key: str) -> list[Exam
     """The examples for one request under the configured strategy."""
     if context.retrieval == "random":
         pool = list(corpus_examples(context.examples_source))
-        return pick_random(pool, context.examples_k, f"{context.seed}|{request_key}")
+        return pick_random(pool, context.examples_k, f"{context.seed}|{request_key}|{plan.setting}")
     from storypainter.memory.store import example_store
 
     return example_store(context).search(query_text(plan), context.examples_k, strategy=context.retrieval)

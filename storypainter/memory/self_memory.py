@@ -1,16 +1,25 @@
 """Self-memory: accepted stories above a score threshold, so long jobs stop repeating.
 
 The durable record is ``<memory_dir>/generated.jsonl`` (one line per accepted story,
-appended with a single write); the planner reads its tail without touching Chroma.
+appended with a single write). Each line also keeps the run's theme and planned setting,
+read from the ``request.json`` the planner wrote in the run directory, because the
+planner's setting choice is made from a fixed catalogue and matches it word for word,
+whereas the story's own location and time are paraphrases. The planner reads the tail
+(``recent_settings``) without touching Chroma; the example store mirrors the file into
+its ``generated`` collection (``remembered_stories``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
 
 from storypainter.memory.corpus import example_from_story
 from storypainter.schema import Example, Story
@@ -19,10 +28,34 @@ if TYPE_CHECKING:
     from storypainter.agent.context import Context
 
 RECENT_LIMIT = 20
+GENERATED_FILE = "generated.jsonl"
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """One remembered story as an example; ``id`` changes whenever its line does."""
+
+    id: str
+    score: float
+    example: Example
+
+
+def generated_path(memory_dir: str | Path) -> Path:
+    return Path(memory_dir).expanduser() / GENERATED_FILE
 
 
 def memory_file(context: Context) -> Path:
-    return Path(context.memory_dir).expanduser() / "generated.jsonl"
+    return generated_path(context.memory_dir)
+
+
+def planned_request(run_dir: str) -> dict:
+    """Theme and planned setting of a run, from its request.json ({} when unreadable)."""
+    try:
+        request = json.loads((Path(run_dir) / "request.json").read_text(encoding="utf-8"))
+        plan = request.get("plan") or {}
+        return {"theme": str(request.get("theme", "")), "setting": str(plan.get("setting", ""))}
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def remember(context: Context, story: Story, score: float, run_dir: str) -> bool:
@@ -31,7 +64,13 @@ def remember(context: Context, story: Story, score: float, run_dir: str) -> bool
         return False
     path = memory_file(context)
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"story": story.model_dump(mode="json"), "score": score, "run_dir": run_dir, "time": time.time()}
+    record = {
+        "story": story.model_dump(mode="json"),
+        "score": score,
+        "run_dir": run_dir,
+        "time": time.time(),
+        **planned_request(run_dir),
+    }
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -41,33 +80,59 @@ def remember(context: Context, story: Story, score: float, run_dir: str) -> bool
     return True
 
 
-def generated_records(context: Context) -> list[dict]:
-    """Every remembered story, oldest first; unreadable lines are skipped."""
-    path = memory_file(context)
+def numbered_lines(path: Path) -> list[tuple[int, str]]:
     if not path.is_file():
         return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+
+
+def read_records(path: Path) -> list[dict]:
+    """Every readable JSON object in a self-memory file, oldest first."""
     records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for _, line in numbered_lines(path):
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
             continue
+        if isinstance(record, dict):
+            records.append(record)
     return records
 
 
+def generated_records(context: Context) -> list[dict]:
+    """Every remembered story record, oldest first; unreadable lines are skipped."""
+    return read_records(memory_file(context))
+
+
+def setting_of(record: dict) -> str:
+    """'location, time', followed by the planned setting (which holds the theme) when known."""
+    story = record.get("story") or {}
+    told = ", ".join(value for value in (story.get("location"), story.get("time")) if value)
+    planned = record.get("setting", "")
+    if planned and planned.lower() != told.lower():
+        return f"{told} (planned: {planned})" if told else planned
+    return told
+
+
 def recent_settings(context: Context, limit: int = RECENT_LIMIT) -> list[str]:
-    """Places, times and titles of the most recent remembered stories, newest first."""
-    settings = []
-    for record in reversed(generated_records(context)[-limit:]):
-        story = record.get("story", {})
-        settings.extend(value for value in (story.get("location"), story.get("time")) if value)
-    return settings
+    """One distinct entry per recent remembered story, newest first (see ``setting_of``)."""
+    settings = [setting_of(record) for record in reversed(generated_records(context)[-limit:])]
+    return list(dict.fromkeys(setting for setting in settings if setting))
 
 
-def generated_examples(context: Context) -> list[Example]:
-    """Remembered stories as examples, best first (the retriever may draw on them)."""
-    records = sorted(generated_records(context), key=lambda record: -record.get("score", 0))
-    return [
-        example_from_story(f"generated-{index}", Story.model_validate(record["story"]), "generated")
-        for index, record in enumerate(records)
-    ]
+def remembered_stories(memory_dir: str | Path) -> list[Remembered]:
+    """Every valid remembered story, oldest first, with a stable id per line."""
+    path = generated_path(memory_dir)
+    stories = []
+    for number, line in numbered_lines(path):
+        try:
+            record = json.loads(line)
+            story = Story.model_validate(record["story"])
+            score = float(record.get("score", 0.0))
+        except (json.JSONDecodeError, ValidationError, KeyError, TypeError, ValueError):
+            continue
+        digest = hashlib.sha256(line.encode("utf-8")).hexdigest()[:8]
+        example_id = f"generated:{number}:{digest}"
+        stories.append(Remembered(example_id, score, example_from_story(example_id, story, "generated")))
+    return stories

@@ -1,0 +1,35 @@
+"""``storypainter batch THEMES_FILE | --count N --concurrency K --out DIR``."""
+
+from __future__ import annotations
+
+import argparse
+
+from storypainter.commands.generate import add_run_options, run_options
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("batch", help="many stories, concurrent and resumable after a kill")
+    parser.add_argument("themes_file", nargs="?", help="a text file with one theme per line")
+    parser.add_argument("--count", type=int, help="N free-theme stories instead of a themes file")
+    parser.add_argument("--concurrency", type=int, default=1, help="stories in flight at once (remote models)")
+    add_run_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from storypainter.batch import read_themes, run_batch, summary_table
+    from storypainter.config import load_context
+    from storypainter.errors import ConfigError
+
+    if bool(args.themes_file) == bool(args.count):
+        raise ConfigError("batch: give either a themes file or --count N")
+    if args.count is not None and args.count < 1:
+        raise ConfigError(f"batch: --count must be at least 1, got {args.count}")
+    if not args.out_dir:
+        raise ConfigError("batch: --out DIR is required (it is also how a killed batch resumes)")
+    context = load_context(args.config, **run_options(args))
+    themes = read_themes(args.themes_file) if args.themes_file else [""] * args.count
+    outcomes = run_batch(Path(args.out_dir), themes, context, args.concurrency)
+    print(summary_table(outcomes))
+    return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0

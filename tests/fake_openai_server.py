@@ -1,0 +1,76 @@
+"""A local OpenAI-compatible chat server that answers every request with a valid story
+after a fixed delay. Used by batch tests (a real process to SIGKILL around) and by the
+concurrency benchmark.
+
+    python tests/fake_openai_server.py --delay 0.1    # prints "PORT <n>" when ready
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.fakes import story_json
+
+
+def completion(content: str, model: str) -> dict:
+    return {
+        "id": f"chatcmpl-{time.time_ns()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 200, "total_tokens": 300},
+    }
+
+
+def make_handler(delay: float, counter: dict):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", 0))
+            request = json.loads(self.rfile.read(length) or b"{}")
+            with counter["lock"]:
+                counter["requests"] += 1
+                number = counter["requests"]
+            time.sleep(delay)
+            body = json.dumps(completion(story_json(title=f"Story number {number}"), request.get("model", "fake")))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args):
+            return
+
+    return Handler
+
+
+def serve(delay: float, port: int = 0) -> tuple[ThreadingHTTPServer, dict]:
+    """Start the server in a daemon thread; returns it and its request counter."""
+    counter = {"requests": 0, "lock": threading.Lock()}
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(delay, counter))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, counter
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--delay", type=float, default=0.1)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server, _ = serve(args.delay, args.port)
+    print(f"PORT {server.server_address[1]}", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
