@@ -114,9 +114,9 @@ def drive(run_dir: Path, context: Context, payload: dict, out: TextIO | None, re
     config = run_config(context) | thread_config(run_dir)
     snapshot = graph.get_state(config)
     if resume and snapshot.values:
-        if not snapshot.next:
+        if snapshot.values.get("result") is not None and not snapshot.next:
             return snapshot.values
-        payload = None
+        payload = None  # continue; `next` may look empty while a killed step's writes are pending
     while True:
         stream_updates(graph, payload, config, context, out)
         interrupts = pending_interrupts(graph, config)

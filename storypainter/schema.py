@@ -7,7 +7,7 @@ Every arrow in the graph carries one of these pydantic models, never free text:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,15 +22,7 @@ Dimension = Literal[
     "event_causal",
     "mental_state",
 ]
-DIMENSIONS: tuple[Dimension, ...] = (
-    "time",
-    "location",
-    "character_role",
-    "character_relationship",
-    "event",
-    "event_causal",
-    "mental_state",
-)
+DIMENSIONS: tuple[Dimension, ...] = get_args(Dimension)
 DIMENSION_LABELS: dict[str, str] = {
     "time": "Time",
     "location": "Location",
@@ -51,15 +43,7 @@ Category = Literal[
     "event_causal",
     "mental_state",
 ]
-CATEGORIES: tuple[Category, ...] = (
-    "time",
-    "location",
-    "character",
-    "character_relationship",
-    "event",
-    "event_causal",
-    "mental_state",
-)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 CATEGORY_LABELS: dict[str, str] = {
     "time": "Time",
     "location": "Location",

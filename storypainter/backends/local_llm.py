@@ -46,7 +46,7 @@ FIELD_PATTERNS = {
 DEFAULT_PATTERN = PHRASE % (3, 30)
 EMOTIONS = ["happy", "sad", "angry", "afraid", "surprised", "worried", "calm", "proud", "tired", "excited",
             "bored", "shy", "curious", "embarrassed", "hopeful", "lonely"]
-LIST_BOUNDS = {"characters": (1, 2), "objects": (2, 3), "visible_text": (1, 1), "cors": (3, 3), "clues": (1, 2),
+LIST_BOUNDS = {"characters": (1, 2), "objects": (2, 3), "visible_text": (1, 1), "cors": (3, 5), "clues": (1, 2),
                "key_points": (3, 8)}
 DEFAULT_LIST_BOUNDS = (1, 3)
 _models: dict[tuple[str, int], Any] = {}
