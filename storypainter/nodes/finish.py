@@ -63,8 +63,8 @@ def finish(state: State, runtime: Runtime[Context]) -> dict:
         story_path=f"{best.directory}/story.json",
         run_dir=run_dir,
     )
-    write_json(f"{run_dir}/result.json", result)
     write_json(f"{run_dir}/manifest.json", manifest(state, context, result))
+    write_json(f"{run_dir}/result.json", result)  # last: its presence marks the run complete
     if final.action == "accept":
         remember(context, best.story, best.score, run_dir)
     return {"result": result, "story": best.story, "image": best.image, "report": best.report}
