@@ -50,6 +50,8 @@ def memory_file(context: Context) -> Path:
 
 def planned_request(run_dir: str) -> dict:
     """Theme and planned setting of a run, from its request.json ({} when unreadable)."""
+    if not run_dir:
+        return {}
     try:
         request = json.loads((Path(run_dir) / "request.json").read_text(encoding="utf-8"))
         plan = request.get("plan") or {}
