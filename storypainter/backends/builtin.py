@@ -77,3 +77,11 @@ def register_all() -> None:
     registry.register_painter("openai-images", openai_images_painter)
     registry.register_judge("layout", layout_judge)
     registry.register_judge("vlm", vlm_judge)
+    register_distilled()
+
+
+def register_distilled() -> None:
+    """``hf:<model dir>``: a transformers model such as a distilled Mini-Storyteller."""
+    from storypainter.distill.hf_chat import register_provider
+
+    register_provider()

@@ -3,14 +3,18 @@
 The N prompts are the storyteller's own CoR prompts for the empty theme: the planner's
 plan for seeds S..S+N-1 and ``examples_k`` seed-corpus examples drawn as the ``random``
 retriever draws them. Each model answers through ``invoke_structured`` (``repairs``
-repair rounds). Per model: schema-valid rate over all prompts; over the valid stories:
-words per description, single-moment compliance (``evaluation.rules``), semantic score
-(``evaluation.semantic``), copy overlap with the shown examples, and set diversity
-(``evaluation.diversity`` over the descriptions' embeddings).
+repair rounds). Per model, over all prompts: the schema-valid rate and, for the first
+reply, the share holding a JSON object and the share of the Story's field names it uses
+as keys (even in broken JSON). Over the valid stories: words per description,
+single-moment compliance (``evaluation.rules``), semantic score (``evaluation.semantic``),
+copy overlap with the shown examples, and set diversity (``evaluation.diversity`` over
+the descriptions' embeddings).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -89,6 +93,22 @@ def mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def parsed_object(reply: str) -> dict[str, Any] | None:
+    """The reply's JSON object, or None when it holds none."""
+    from storypainter.backends.structured import extract_json
+
+    try:
+        value = json.loads(extract_json(reply))
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def story_keys_share(reply: str) -> float:
+    """Share of the Story's field names that the reply uses as JSON keys (``"name":``), parsable or not."""
+    return sum(bool(re.search(rf'"{name}"\s*:', reply)) for name in Story.model_fields) / len(Story.model_fields)
+
+
 def metrics(result: ModelResult, prompts: list[Prompt], embedder: Any) -> dict[str, Any]:
     """The table's numbers for one model."""
     from storypainter.evaluation.diversity import diversity_scores
@@ -99,9 +119,12 @@ def metrics(result: ModelResult, prompts: list[Prompt], embedder: Any) -> dict[s
     checks = [check_story(story, prompt.examples) for story, prompt in valid]
     descriptions = [story.description for story, _ in valid]
     diversity = diversity_scores(embedder.encode(descriptions), k=DIVERSITY_K).mean if len(valid) > 1 else None
+    first_replies = [outcome.replies[0] if outcome.replies else "" for outcome in result.outcomes]
     return {
         "valid": len(valid),
         "total": len(prompts),
+        "json_object_rate": mean([float(parsed_object(reply) is not None) for reply in first_replies]),
+        "story_keys": mean([story_keys_share(reply) for reply in first_replies]),
         "schema_valid_rate": len(valid) / len(prompts),
         "words": mean([len(words(text)) for text in descriptions]),
         "single_moment_rate": mean([float(all(v.rule != "single_moment" for v in c.violations)) for c in checks]),
@@ -114,6 +137,8 @@ def metrics(result: ModelResult, prompts: list[Prompt], embedder: Any) -> dict[s
 
 COLUMNS = (
     ("schema-valid", "schema_valid_rate", "{:.0%}"),
+    ("JSON object", "json_object_rate", "{:.0%}"),
+    ("Story keys", "story_keys", "{:.0%}"),
     ("words/story", "words", "{:.0f}"),
     ("single-moment", "single_moment_rate", "{:.0%}"),
     ("semantic", "semantic", "{:.1f}"),

@@ -71,7 +71,8 @@ def load_splits(settings: TrainSettings) -> dict[str, Any]:
         loaded = loaded.filter(lambda record: record["source"] in sources)
     else:
         loaded = loaded.map(as_prompt_completion, remove_columns=["messages"])
-    splits = {"train": loaded["train"], "eval": loaded.get("eval")}
+    evaluation = loaded.get("eval")
+    splits = {"train": loaded["train"], "eval": evaluation if evaluation is not None and len(evaluation) else None}
     if settings.eval_split is not None:
         whole = concatenate_datasets([split for split in splits.values() if split is not None])
         splits = resplit(whole, settings.eval_split, settings.seed)
@@ -110,7 +111,7 @@ def common_arguments(settings: TrainSettings, scratch: Path) -> dict[str, Any]:
         "dataloader_num_workers": 0,
         "use_cpu": not gpu,
         "bf16": gpu and torch.cuda.is_bf16_supported(),
-        "gradient_checkpointing": False,
+        "activation_checkpointing": False,
     }
 
 

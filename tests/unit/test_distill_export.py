@@ -123,7 +123,7 @@ def test_seed_scene_conversion_keeps_chains_and_signs():
 
 
 def test_datasets_loads_the_files_directly(tmp_path):
-    datasets = pytest.importorskip("datasets")
+    import datasets
     make_run(tmp_path / "teacher", "t")
     make_run(tmp_path / "student", "s", reply="bad")
     export_runs([str(tmp_path / "teacher")], tmp_path / "out", Filters(), [str(tmp_path / "student")], [], 0)
