@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 
+import diffusers  # noqa: F401  (the gpu extra)
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from storypainter.agent.graph import build_graph, run_config
@@ -17,9 +19,6 @@ from storypainter.errors import BackendError, ConfigError
 from storypainter.layout import compose_layout
 from storypainter.schema import Story
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
-
-pytest.importorskip("diffusers")
-torch = pytest.importorskip("torch")
 
 WIDTH, HEIGHT = 64, 48
 FAST = {"steps": 2}

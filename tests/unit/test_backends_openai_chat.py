@@ -8,12 +8,11 @@ from langchain_core.messages import HumanMessage
 
 from storypainter.agent.context import Context
 from storypainter.backends import registry
+from storypainter.backends.openai_chat import openai_chat_model
 from storypainter.backends.structured import schema_binding, wire_schema
 from storypainter.config import CONFIG_DIR, load_context
 from storypainter.errors import ConfigError
 from storypainter.schema import Story
-
-openai_chat_model = pytest.importorskip("storypainter.backends.openai_chat").openai_chat_model
 
 SERVER = {"base_url": "http://127.0.0.1:9/v1", "max_tokens": 300}
 

@@ -8,6 +8,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import openai  # noqa: F401  (the openai extra)
 import pytest
 from PIL import Image
 
@@ -17,8 +18,6 @@ from storypainter.errors import BackendError, PainterRefused
 from storypainter.layout import compose_layout
 from storypainter.schema import Story
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
-
-pytest.importorskip("openai")
 
 FAST_RETRIES = {"max_retries": 3, "backoff_seconds": 0.001, "max_backoff_seconds": 0.002}
 REFUSED = "Your request was rejected by the safety system."
