@@ -82,6 +82,23 @@ def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+class RunFileProblem(Exception):
+    """A run directory's file is missing, unreadable or malformed; ``str`` is the one-line reason."""
+
+
+def read_run_object(path: Path, shown: str | None = None) -> dict[str, Any]:
+    """A run file's JSON object (``shown`` names the file in the 'missing' message)."""
+    if not path.is_file():
+        raise RunFileProblem(f"missing {shown or path.name}")
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RunFileProblem(f"unreadable {path.name}: {error}") from None
+    if not isinstance(value, dict):
+        raise RunFileProblem(f"malformed {path.name}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
 def slugify(theme: str, limit: int = 40) -> str:
     return SLUG_CHARS.sub("-", theme.lower()).strip("-")[:limit].strip("-") or "free"
 

@@ -123,13 +123,14 @@ def run_once(graph, theme: str, context) -> tuple[Path, str]:
 
 def describe_run(run_dir: Path, error: str, took: str) -> str:
     """One progress line's detail: the scores of a finished run, or why it failed."""
-    from storypainter.evaluation.report import RunProblem, load_run
+    from storypainter.evaluation.report import load_run
+    from storypainter.runs import RunFileProblem
 
     if error:
         return f"failed ({took}): {error}"
     try:
         row = load_run(run_dir)
-    except RunProblem as problem:
+    except RunFileProblem as problem:
         return f"unreadable: {problem}"
     alignment = "-" if row.alignment is None else f"{row.alignment:.2f}"
     rules = "pass" if row.check.passed else "fail"

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from storypainter.evaluation.report import find_run_dirs
-from storypainter.runs import atomic_write_bytes, attempt_dir, write_json
+from storypainter.runs import RunFileProblem, atomic_write_bytes, attempt_dir, read_run_object, write_json
 from storypainter.schema import Story
 
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
@@ -34,10 +34,6 @@ SEED_CORPUS_NOTE = (
     "seed-corpus samples are the project's own hand-written example scenes turned into stories, "
     "not outputs of a teacher model"
 )
-
-
-class SkipRun(Exception):
-    """A run directory that gives no sample; ``str`` is the one-line reason."""
 
 
 @dataclass(frozen=True)
@@ -85,15 +81,7 @@ class ExportResult:
 
 
 def read_object(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise SkipRun(f"missing {path.parent.name}/{path.name}")
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SkipRun(f"unreadable {path.name}: {error}") from None
-    if not isinstance(value, dict):
-        raise SkipRun(f"malformed {path.name}: expected a JSON object")
-    return value
+    return read_run_object(path, shown=f"{path.parent.name}/{path.name}")
 
 
 def number(value: Any) -> float | None:
@@ -105,11 +93,11 @@ def chat_messages(dumped: list[Any]) -> list[dict[str, str]]:
     messages = []
     for item in dumped:
         if not isinstance(item, dict) or item.get("type") not in ROLES:
-            raise SkipRun("malformed prompt.json: a message has no known type")
+            raise RunFileProblem("malformed prompt.json: a message has no known type")
         messages.append({"role": ROLES[item["type"]], "content": str(item.get("content", ""))})
         if messages[-1]["role"] == "user":
             return messages
-    raise SkipRun("malformed prompt.json: no user message")
+    raise RunFileProblem("malformed prompt.json: no user message")
 
 
 def story_text(story: Story) -> str:
@@ -123,16 +111,16 @@ def run_key(request: dict[str, Any]) -> tuple[str, int]:
 
 
 def teacher_sample(run_dir: Path) -> TeacherSample:
-    """The best attempt of a finished run; SkipRun when it has none."""
+    """The best attempt of a finished run; RunFileProblem when it has none."""
     theme, seed = run_key(read_object(run_dir / "request.json"))
     best = read_object(run_dir / "result.json").get("best_attempt")
     if not isinstance(best, int):
-        raise SkipRun("malformed result.json: best_attempt is missing")
+        raise RunFileProblem("malformed result.json: best_attempt is missing")
     folder = attempt_dir(run_dir, best)
     try:
         story = Story.model_validate(read_object(folder / "story.json"))
     except ValueError as error:
-        raise SkipRun(f"malformed {folder.name}/story.json: {str(error).splitlines()[0]}") from None
+        raise RunFileProblem(f"malformed {folder.name}/story.json: {str(error).splitlines()[0]}") from None
     critique = read_object(folder / "critique.json")
     report = critique.get("report") if isinstance(critique.get("report"), dict) else {}
     return TeacherSample(
@@ -148,7 +136,7 @@ def first_reply(run_dir: Path) -> str:
     name = "prompt.json" if (folder / "prompt.json").is_file() else "failed_reply.json"
     replies = read_object(folder / name).get("replies") or []
     if not replies or not isinstance(replies[0], str) or not replies[0].strip():
-        raise SkipRun(f"no reply in {folder.name}/{name}")
+        raise RunFileProblem(f"no reply in {folder.name}/{name}")
     return replies[0]
 
 
@@ -167,7 +155,7 @@ def collect(paths: Iterable[str | Path], read: Callable[[Path], Any], notes: lis
         for run_dir in run_dirs:
             try:
                 samples.append(read(run_dir))
-            except (SkipRun, OSError, ValueError, TypeError) as error:
+            except (RunFileProblem, OSError, ValueError, TypeError) as error:
                 notes.append(f"skipped {run_dir}: {' '.join(str(error).split())}")
     return samples
 

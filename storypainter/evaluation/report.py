@@ -30,7 +30,7 @@ from pydantic import Field, ValidationError
 
 from storypainter.evaluation.diversity import DiversityResult, diversity_scores
 from storypainter.evaluation.semantic import CAP, SemanticScore, semantic_score, words
-from storypainter.runs import attempt_dir
+from storypainter.runs import RunFileProblem, attempt_dir, read_run_object
 from storypainter.schema import (
     CATEGORIES,
     CATEGORY_LABELS,
@@ -63,10 +63,6 @@ CATEGORY_SHORT = {
     "event_causal": "cause",
     "mental_state": "mind",
 }
-
-
-class RunProblem(Exception):
-    """A run directory that cannot be evaluated; ``str`` is the one-line reason."""
 
 
 class RunRow(Frozen):
@@ -113,26 +109,13 @@ class Interval(Frozen):
 # ---------------------------------------------------------------- loading
 
 
-def _read(path: Path) -> dict[str, Any]:
-    """A run file's JSON object; RunProblem when it is missing, unreadable or not an object."""
-    if not path.is_file():
-        raise RunProblem(f"missing {path.name}")
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise RunProblem(f"unreadable {path.name}: {error}") from None
-    if not isinstance(value, dict):
-        raise RunProblem(f"malformed {path.name}: expected a JSON object, got {type(value).__name__}")
-    return value
-
-
 def _model(model: type[Frozen], value: Any, where: str) -> Any:
     try:
         return model.model_validate(value)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(root)"
-        raise RunProblem(f"malformed {where}: {field}: {first['msg']}") from None
+        raise RunFileProblem(f"malformed {where}: {field}: {first['msg']}") from None
 
 
 def system_label(context: dict[str, Any]) -> str:
@@ -143,27 +126,27 @@ def system_label(context: dict[str, Any]) -> str:
 
 def _result(run_dir: Path) -> dict[str, Any]:
     if (run_dir / "result.json").is_file():
-        result = _read(run_dir / "result.json")
+        result = read_run_object(run_dir / "result.json")
         if not isinstance(result.get("best_attempt"), int):
-            raise RunProblem("malformed result.json: best_attempt is missing")
+            raise RunFileProblem("malformed result.json: best_attempt is missing")
         return result
-    manifest = _read(run_dir / "manifest.json") if (run_dir / "manifest.json").is_file() else {}
+    manifest = read_run_object(run_dir / "manifest.json") if (run_dir / "manifest.json").is_file() else {}
     error = f": {manifest['error']}" if manifest.get("error") else ""
-    raise RunProblem(f"no result.json (status {manifest.get('status', 'unknown')}{error})")
+    raise RunFileProblem(f"no result.json (status {manifest.get('status', 'unknown')}{error})")
 
 
 def load_run(run_dir: str | Path) -> RunRow:
-    """The best attempt of one run directory; raises RunProblem with a one-line reason."""
+    """The best attempt of one run directory; raises RunFileProblem with a one-line reason."""
     run_dir = Path(run_dir)
     result = _result(run_dir)
-    request = _read(run_dir / "request.json")
+    request = read_run_object(run_dir / "request.json")
     context = request.get("context", {})
     folder = attempt_dir(run_dir, result["best_attempt"])
-    story = _model(Story, _read(folder / "story.json"), f"{folder.name}/story.json")
-    critique = _read(folder / "critique.json")
+    story = _model(Story, read_run_object(folder / "story.json"), f"{folder.name}/story.json")
+    critique = read_run_object(folder / "critique.json")
     report = _model(AlignmentReport, critique.get("report", {}), f"{folder.name}/critique.json report")
     check = _model(StoryCheck, critique.get("check", {}), f"{folder.name}/critique.json check")
-    manifest = _read(run_dir / "manifest.json")
+    manifest = read_run_object(run_dir / "manifest.json")
     image = folder / "image.png"
     return RunRow(
         run_dir=str(run_dir),
@@ -217,7 +200,7 @@ def load_runs(paths: Iterable[str | Path]) -> tuple[list[RunRow], list[str]]:
         for run_dir in run_dirs:
             try:
                 rows.append(load_run(run_dir))
-            except (RunProblem, OSError) as error:
+            except (RunFileProblem, OSError) as error:
                 problems.append(f"{run_dir}: {error}")
             except (TypeError, ValueError, AttributeError) as error:
                 problems.append(f"{run_dir}: malformed run files ({type(error).__name__}: {_one_line(error)})")
