@@ -4,25 +4,45 @@ A batch directory holds ``batch.json`` (the fixed item list: index, theme, seed)
 directory per item under ``items/NNNN`` and, at the end, ``summary.json``. An item is done
 when its ``result.json`` exists; a rerun skips done items, continues started ones from
 their checkpoints and starts the rest, so nothing is lost and nothing is done twice.
+
+Workers: K items in flight are K threads, spread over up to one process per CPU core
+(``processes`` workers), because each story also spends tens of milliseconds of
+GIL-bound Python (graph steps, checkpoints, drawing) around its model calls. ``auto``
+uses threads in a single process whenever a model runs inside the process (``local:``,
+``hf:``, ``diffusers:``) or retrieval goes through the Chroma store, so weights load once
+and one process owns the store; see ``choose_workers``.
 """
 
 from __future__ import annotations
 
+import gc
+import math
+import multiprocessing
+import os
+import queue
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from storypainter.agent.context import Context
+from storypainter.backends import registry
 from storypainter.config import check_theme
 from storypainter.errors import ConfigError, StorypainterError
 from storypainter.progress import resume_run, start_run
 from storypainter.runs import read_json, write_json
 
 BATCH_FILE = "batch.json"
+WORKER_KINDS = ("auto", "threads", "processes")
+IN_PROCESS_LLMS = frozenset({"local", "hf"})  # providers that load weights into this process
+IN_PROCESS_PAINTERS = frozenset({"diffusers"})
+CHROMA_RETRIEVAL = frozenset({"similar", "mmr"})
+PARENT_POLL_SECONDS = 0.2
+PROCESSES_PER_CORE = 4  # one process per item in flight (no GIL shared) up to this many per core
 
 
 @dataclass
@@ -59,7 +79,7 @@ def plan_items(batch_dir: Path, themes: list[str], base_seed: int) -> list[dict]
         if existing != items:
             raise ConfigError(f"{path} holds a different batch; use another --out or the same themes and seed")
         return existing
-    write_json(path, {"items": items})
+    write_json(path, {"items": items}, durable=True)
     return items
 
 
@@ -85,6 +105,8 @@ def run_item(batch_dir: Path, item: dict, context: Context) -> ItemOutcome:
         outcome.score = values["result"].score
     except StorypainterError as error:
         outcome.status, outcome.error = "failed", str(error)
+    except Exception as error:  # one item's bug must not end a batch of thousands
+        outcome.status, outcome.error = "failed", f"unexpected {type(error).__name__}: {error}"
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -104,25 +126,168 @@ class ProgressBar:
             print(line + (f": {outcome.error}" if outcome.error else ""), file=self.out, flush=True)
 
 
-def run_batch(batch_dir: Path, themes: list[str], context: Context, concurrency: int,
-              out: TextIO | None = sys.stderr) -> list[ItemOutcome]:
-    """Run (or resume) a batch; returns each item's outcome, in item order."""
+@dataclass(frozen=True)
+class Workers:
+    """How a batch runs its K items in flight: ``processes`` x ``threads`` (1 process = this one)."""
+
+    processes: int
+    threads: int
+    why: str
+
+    def describe(self) -> str:
+        where = "in this process" if self.processes == 1 else f"in {self.processes} worker processes"
+        return f"{self.threads * self.processes} in flight: {self.threads} threads {where} ({self.why})"
+
+
+def in_process_parts(context: Context) -> list[str]:
+    """The parts of a config that hold models or stores inside the process running them."""
+    llms = [context.llm]
+    judge_prefix, judge_name = registry.split_provider(context.judge)
+    if judge_prefix == "vlm":
+        llms.append(judge_name)
+    parts = [spec for spec in llms if registry.split_provider(spec)[0] in IN_PROCESS_LLMS]
+    if registry.split_provider(context.painter)[0] in IN_PROCESS_PAINTERS:
+        parts.append(context.painter)
+    if context.retrieval in CHROMA_RETRIEVAL:
+        parts.append(f"retrieval {context.retrieval} (Chroma store)")
+    return parts
+
+
+def choose_workers(context: Context, concurrency: int, kind: str = "auto") -> Workers:
+    """Threads spread over up to one process per core, unless a model or store lives in-process."""
     if concurrency < 1:
         raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
+    if kind not in WORKER_KINDS:
+        raise ConfigError(f"workers: '{kind}' is not one of {', '.join(WORKER_KINDS)}")
+    cores = os.cpu_count() or 1
+    held = in_process_parts(context)
+    if kind == "threads" or (kind == "auto" and held):
+        why = "asked for threads" if kind == "threads" else f"{', '.join(held)} stays in one process"
+        return Workers(1, concurrency, why)
+    processes = min(concurrency, PROCESSES_PER_CORE * cores)
+    if processes == 1:
+        return Workers(1, concurrency, "one core" if cores == 1 else "one item at a time")
+    return Workers(processes, math.ceil(concurrency / processes), f"{cores} cores")
+
+
+def run_batch(batch_dir: Path, themes: list[str], context: Context, concurrency: int,
+              out: TextIO | None = sys.stderr, workers: str = "auto") -> list[ItemOutcome]:
+    """Run (or resume) a batch; returns each item's outcome, in item order."""
+    plan = choose_workers(context, concurrency, workers)
     batch_dir.mkdir(parents=True, exist_ok=True)
     items = plan_items(batch_dir, themes, context.seed)
     bar = ProgressBar(len(items), out) if out else None
-    outcomes = []
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        futures = [pool.submit(run_item, batch_dir, item, context) for item in items]
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            if bar:
-                bar.advance(outcome)
-    outcomes.sort(key=lambda outcome: outcome.index)
+    if out:
+        print(f"batch: {len(items)} items, {plan.describe()}", file=out, flush=True)
+    report = bar.advance if bar else (lambda outcome: None)
+    run = run_in_processes if plan.processes > 1 else run_in_threads
+    outcomes = sorted(run(batch_dir, items, context, plan, report), key=lambda outcome: outcome.index)
     write_json(batch_dir / "summary.json", [vars(outcome) for outcome in outcomes])
     return outcomes
+
+
+Report = Callable[[ItemOutcome], None]
+
+
+def run_in_threads(batch_dir: Path, items: list[dict], context: Context, plan: Workers,
+                   report: Report) -> list[ItemOutcome]:
+    outcomes = []
+    with ThreadPoolExecutor(max_workers=plan.threads) as pool:
+        futures = [pool.submit(run_item, batch_dir, item, context) for item in items]
+        for future in as_completed(futures):
+            outcomes.append(future.result())
+            report(outcomes[-1])
+    return outcomes
+
+
+def run_in_processes(batch_dir: Path, items: list[dict], context: Context, plan: Workers,
+                     report: Report) -> list[ItemOutcome]:
+    """Items go out through one queue to worker processes; outcomes come back through another.
+
+    A worker that dies (a native crash, the OOM killer) fails only the items it had in
+    flight; the others keep taking items. Workers exit when this process does, even by SIGKILL.
+    """
+    start_method = "fork" if sys.platform == "linux" else "spawn"  # fork: no re-import per worker
+    mp = multiprocessing.get_context(start_method)
+    tasks, results = mp.Queue(), mp.Queue()
+    for item in items:
+        tasks.put(item)
+    for _ in range(plan.processes * plan.threads):
+        tasks.put(None)
+    args = (batch_dir, context, plan.threads, tasks, results, os.getpid())
+    children = [mp.Process(target=serve_items, args=args, daemon=True) for _ in range(plan.processes)]
+    gc.freeze()  # a forked worker's collections then skip (and so never copy) the parent's objects
+    try:
+        for child in children:
+            child.start()
+    finally:
+        gc.unfreeze()
+    try:
+        return collect_outcomes(items, children, results, report)
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+
+
+def collect_outcomes(items: list[dict], children: list[Any], results: Any, report: Report) -> list[ItemOutcome]:
+    outcomes: dict[int, ItemOutcome] = {}
+    in_flight: dict[int, tuple[int, dict]] = {}
+    while len(outcomes) < len(items):
+        try:
+            kind, pid, payload = results.get(timeout=0.5)
+        except queue.Empty:
+            lost = lost_items(items, children, outcomes, in_flight)
+        else:
+            if kind == "started":
+                in_flight[payload["index"]] = (pid, payload)
+                continue
+            in_flight.pop(payload.index, None)
+            lost = [payload]
+        for outcome in lost:
+            outcomes[outcome.index] = outcome
+            report(outcome)
+    return list(outcomes.values())
+
+
+def lost_items(items: list[dict], children: list[Any], outcomes: dict, in_flight: dict) -> list[ItemOutcome]:
+    """Failed outcomes for the items of workers that died; all the rest when none is left."""
+    dead = {child.pid: child.exitcode for child in children if child.exitcode not in (None, 0)}
+    lost = [
+        ItemOutcome(index, item["theme"], "failed", error=f"worker process died (exit code {dead[pid]})")
+        for index, (pid, item) in list(in_flight.items())
+        if pid in dead
+    ]
+    for outcome in lost:
+        del in_flight[outcome.index]
+    if all(child.exitcode is not None for child in children):
+        done = set(outcomes) | {outcome.index for outcome in lost}
+        lost += [
+            ItemOutcome(item["index"], item["theme"], "failed", error="no worker process left to run it")
+            for item in items
+            if item["index"] not in done
+        ]
+    return lost
+
+
+def serve_items(batch_dir: Path, context: Context, threads: int, tasks: Any, results: Any, parent: int) -> None:
+    """A worker process: ``threads`` threads take items until each meets its stop marker."""
+    threading.Thread(target=exit_with_parent, args=(parent,), daemon=True).start()
+
+    def work(_: int) -> None:
+        while (item := tasks.get()) is not None:
+            results.put(("started", os.getpid(), item))
+            results.put(("done", os.getpid(), run_item(batch_dir, item, context)))
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(work, range(threads)))
+
+
+def exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def summary_table(outcomes: list[ItemOutcome]) -> str:

@@ -79,22 +79,29 @@ def mark_failed(run_dir: Path, status: str, error: str) -> None:
     write_json(manifest_path, manifest | {"status": status, "error": error})
 
 
-def pending_interrupts(graph, config: dict) -> list[Any]:
-    snapshot = graph.get_state(config)
-    return [interrupt for task in snapshot.tasks for interrupt in task.interrupts]
+def stream_run(graph, payload: Any, config: dict, context: Context, out: TextIO | None) -> tuple[dict, list]:
+    """Stream until the run ends or pauses; returns the last state values and any pause requests."""
+    values: dict[str, Any] = {}
+    interrupts: list[Any] = []
+    for mode, chunk in graph.stream(payload, config=config, context=context,
+                                    stream_mode=["values", "updates", "custom"], durability="sync"):
+        if mode == "values":
+            values = chunk
+        elif mode == "updates" and "__interrupt__" in chunk:
+            interrupts.extend(chunk["__interrupt__"])
+        elif out is not None:
+            show_progress(mode, chunk, out)
+    return values, interrupts
 
 
-def stream_updates(graph, payload: Any, config: dict, context: Context, out: TextIO | None) -> None:
-    for mode, chunk in graph.stream(payload, config=config, context=context, stream_mode=["updates", "custom"]):
-        if out is None:
-            continue
-        if mode == "custom":
-            print(f"  {'':<11} {'':>7}  {chunk}", file=out, flush=True)
-            continue
-        for node, update in chunk.items():
-            line = describe_update(node, update or {}) if isinstance(update, dict) else None
-            if line:
-                print(line, file=out, flush=True)
+def show_progress(mode: str, chunk: Any, out: TextIO) -> None:
+    if mode == "custom":
+        print(f"  {'':<11} {'':>7}  {chunk}", file=out, flush=True)
+        return
+    for node, update in chunk.items():
+        line = describe_update(node, update or {}) if isinstance(update, dict) else None
+        if line:
+            print(line, file=out, flush=True)
 
 
 def drive(run_dir: Path, context: Context, payload: dict, out: TextIO | None, reviewer: Reviewer | None,
@@ -110,21 +117,22 @@ def drive(run_dir: Path, context: Context, payload: dict, out: TextIO | None, re
     from storypainter.agent.graph import graph as compiled_graph
     from storypainter.agent.graph import run_config
 
-    graph = compiled_graph.copy(update={"checkpointer": open_checkpointer(run_dir)})
     config = run_config(context) | thread_config(run_dir)
-    snapshot = graph.get_state(config)
-    if resume and snapshot.values:
-        if snapshot.values.get("result") is not None and not snapshot.next:
-            return snapshot.values
-        payload = None  # continue; `next` may look empty while a killed step's writes are pending
-    while True:
-        stream_updates(graph, payload, config, context, out)
-        interrupts = pending_interrupts(graph, config)
-        if not interrupts:
-            return graph.get_state(config).values
-        if reviewer is None:
-            raise PausedForReview(f"paused for review; continue with: storypainter resume {run_dir}")
-        payload = Command(resume=reviewer(interrupts[0].value))
+    with open_checkpointer(run_dir) as checkpointer:
+        graph = compiled_graph.copy(update={"checkpointer": checkpointer})
+        if resume:
+            snapshot = graph.get_state(config)
+            if snapshot.values and snapshot.values.get("result") is not None and not snapshot.next:
+                return snapshot.values
+            if snapshot.values:
+                payload = None  # continue; `next` may look empty while a killed step's writes are pending
+        while True:
+            values, interrupts = stream_run(graph, payload, config, context, out)
+            if not interrupts:
+                return values or graph.get_state(config).values
+            if reviewer is None:
+                raise PausedForReview(f"paused for review; continue with: storypainter resume {run_dir}")
+            payload = Command(resume=reviewer(interrupts[0].value))
 
 
 def guarded(run_dir: Path, action: Callable[[], dict]) -> dict:

@@ -1,6 +1,7 @@
-"""A local OpenAI-compatible chat server that answers every request with a valid story
-after a fixed delay. Used by batch tests (a real process to SIGKILL around) and by the
-concurrency benchmark.
+"""A local OpenAI-compatible server that answers after a fixed delay: chat completions with
+a valid story (or, when the request carries a picture, YES to each numbered statement, as
+a VLM judge would) and image generations with a small PNG. Used by batch tests (a real
+process to SIGKILL around) and by the concurrency benchmark.
 
     python tests/fake_openai_server.py --delay 0.1    # prints "PORT <n>" when ready
 """
@@ -8,7 +9,10 @@ concurrency benchmark.
 from __future__ import annotations
 
 import argparse
+import base64
+import io
 import json
+import re
 import sys
 import threading
 import time
@@ -31,6 +35,34 @@ def completion(content: str, model: str) -> dict:
     }
 
 
+STATEMENT = re.compile(r"^(\d+)\. ", re.MULTILINE)
+
+
+def picture_b64(width: int = 256, height: int = 256) -> str:
+    from PIL import Image
+
+    encoded = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 160, 200)).save(encoded, format="PNG")
+    return base64.b64encode(encoded.getvalue()).decode("ascii")
+
+
+def judged_statements(request: dict) -> str | None:
+    """'1. YES' per numbered statement when the last message shows a picture, else None."""
+    content = (request.get("messages") or [{}])[-1].get("content")
+    if not isinstance(content, list) or not any(part.get("type") == "image_url" for part in content):
+        return None
+    text = " ".join(part.get("text", "") for part in content if part.get("type") == "text")
+    return "\n".join(f"{number}. YES" for number in STATEMENT.findall(text))
+
+
+def answer(path: str, request: dict, number: int) -> dict:
+    if path.endswith("/images/generations"):
+        return {"created": int(time.time()), "data": [{"b64_json": picture_b64()}]}
+    verdicts = judged_statements(request)
+    content = verdicts if verdicts is not None else story_json(title=f"Story number {number}")
+    return completion(content, request.get("model", "fake"))
+
+
 def make_handler(delay: float, counter: dict):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -40,7 +72,7 @@ def make_handler(delay: float, counter: dict):
                 counter["requests"] += 1
                 number = counter["requests"]
             time.sleep(delay)
-            body = json.dumps(completion(story_json(title=f"Story number {number}"), request.get("model", "fake")))
+            body = json.dumps(answer(self.path, request, number))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

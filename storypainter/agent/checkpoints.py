@@ -8,6 +8,8 @@ LangGraph blocks unregistered types).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +28,17 @@ def schema_types() -> list[tuple[str, str]]:
     ]
 
 
-def open_checkpointer(run_dir: str | Path) -> Any:
-    """A SqliteSaver for this run directory (created on first use)."""
+@contextmanager
+def open_checkpointer(run_dir: str | Path) -> Iterator[Any]:
+    """A SqliteSaver for this run directory (created on first use), closed on exit."""
     from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    connection = sqlite3.connect(str(Path(run_dir) / CHECKPOINT_FILE), check_same_thread=False)
-    # WAL with synchronous=NORMAL: commits survive a killed process without an fsync each.
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    return SqliteSaver(connection, serde=JsonPlusSerializer(allowed_msgpack_modules=schema_types()))
+    with closing(sqlite3.connect(str(Path(run_dir) / CHECKPOINT_FILE), check_same_thread=False)) as connection:
+        # WAL with synchronous=NORMAL: commits survive a killed process without an fsync each.
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        yield SqliteSaver(connection, serde=JsonPlusSerializer(allowed_msgpack_modules=schema_types()))
 
 
 def thread_config(run_dir: str | Path) -> dict[str, Any]:

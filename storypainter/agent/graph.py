@@ -1,10 +1,11 @@
 """The StorytellingPainter graph: wiring, timing and routing (small pure functions).
 
-planner -> retriever -> storyteller -> review_story -> painter -> critic -> review_decision --accept/stop--> finish
-                             ^            |  (reject)                            |  |
-                             '------------'------------- revise_story -----------'  '-- rerender --> painter
+planner -> retriever -> storyteller -> [review_story] -> painter -> critic -> [review_decision] --accept/stop--> finish
+                             ^            |  (reject)                              |  |
+                             '------------'------------- revise_story -------------'  '-- rerender --> painter
 
-The review nodes pass straight through unless ``review`` is on (then they interrupt).
+The review nodes (which interrupt for a person) are visited only when ``review`` is on;
+otherwise the routes skip them, which saves two graph steps and their checkpoints per round.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
 
 from storypainter.agent.context import Context
@@ -54,6 +56,14 @@ def route_after_critic(state: dict[str, Any]) -> str:
     return ROUTES[decision.action]
 
 
+def route_after_storyteller(state: dict[str, Any], runtime: Runtime[Context]) -> str:
+    return "review_story" if runtime.context.review else "painter"
+
+
+def route_after_critic_step(state: dict[str, Any], runtime: Runtime[Context]) -> str:
+    return "review_decision" if runtime.context.review else route_after_critic(state)
+
+
 def recursion_limit(max_rounds: int) -> int:
     """Enough graph steps for every round, with room to spare (set explicitly, never defaulted)."""
     return 12 + 6 * max_rounds
@@ -90,10 +100,12 @@ def build_graph(checkpointer: Any = None):
     builder.add_edge(START, "planner")
     builder.add_edge("planner", "retriever")
     builder.add_edge("retriever", "storyteller")
-    builder.add_edge("storyteller", "review_story")
+    builder.add_conditional_edges("storyteller", route_after_storyteller, ["review_story", "painter"])
     builder.add_conditional_edges("review_story", route_after_story_review, ["storyteller", "painter"])
     builder.add_edge("painter", "critic")
-    builder.add_edge("critic", "review_decision")
+    builder.add_conditional_edges(
+        "critic", route_after_critic_step, ["review_decision", "finish", "storyteller", "painter"]
+    )
     builder.add_conditional_edges("review_decision", route_after_critic, ["finish", "storyteller", "painter"])
     builder.add_edge("finish", END)
     return builder.compile(checkpointer=checkpointer, name="storypainter")

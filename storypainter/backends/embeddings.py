@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import re
 import threading
 from functools import cache
@@ -104,3 +105,6 @@ def get_embedder(spec: str) -> SentenceEmbedder | HashingEmbedder:
     if not directory.is_dir():
         raise BackendError(f"embeddings: model directory not found: {directory}")
     return SentenceEmbedder(directory, directory.name)
+
+
+os.register_at_fork(after_in_child=get_embedder.cache_clear)  # a forked child loads its own model

@@ -54,6 +54,16 @@ _load_lock = threading.Lock()
 _decode_lock = threading.Lock()
 
 
+def _forget_after_fork() -> None:
+    """llama.cpp's threads do not survive a fork: a forked child loads its own model."""
+    global _load_lock, _decode_lock
+    _models.clear()
+    _load_lock, _decode_lock = threading.Lock(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def packaged_gguf(distribution: str, suffix: str) -> Path:
     """Locate a model file inside an installed distribution without importing it."""
     try:

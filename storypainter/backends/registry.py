@@ -161,3 +161,13 @@ def clear_cache() -> None:
     """Forget loaded backends (tests that re-register a provider call this)."""
     with _cache_lock:
         _cache.clear()
+
+
+def _forget_after_fork() -> None:
+    """A forked child builds its own backends: its parent's clients and sockets must not be shared."""
+    global _cache_lock
+    _cache_lock = threading.RLock()  # another parent thread may have held it at the fork
+    _cache.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)

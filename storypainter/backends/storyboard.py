@@ -7,12 +7,11 @@ role; animals, objects and signs are drawn in their boxes. Same layout + seed, s
 
 from __future__ import annotations
 
+import io
 import math
-import os
 import pathlib
 import random
 import re
-import tempfile
 import time
 import unicodedata
 import zlib
@@ -21,6 +20,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from storypainter.layout import CHILD_WORDS, GROUND_Y, animal_species
+from storypainter.runs import atomic_write_bytes
 from storypainter.schema import Box, DrawnItem, LayoutEntity, RenderedImage, SceneLayout, Story
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ Color = tuple[int, ...]
 Rect = tuple[float, float, float, float]
 
 TITLE_STRIP_HEIGHT = 0.075
+PNG_COMPRESS_LEVEL = 3  # flat storyboard colours: level 6 gives ~8% smaller files for ~1.5x the time
 HORIZON = 0.62
 FLOOR_LINE = 0.66
 INK = (35, 32, 40)
@@ -233,16 +234,9 @@ def expression_for(emotion: str) -> str:
 
 
 def _save_png_atomically(image: Image.Image, path: pathlib.Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            image.save(file, format="PNG")
-        os.chmod(temp_name, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(temp_name, path)
-    except BaseException:
-        os.unlink(temp_name)
-        raise
+    encoded = io.BytesIO()
+    image.save(encoded, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    atomic_write_bytes(path, encoded.getvalue())
 
 
 # ---------------------------------------------------------------- text

@@ -12,6 +12,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("themes_file", nargs="?", help="a text file with one theme per line")
     parser.add_argument("--count", type=int, help="N free-theme stories instead of a themes file")
     parser.add_argument("--concurrency", type=int, default=1, help="stories in flight at once (remote models)")
+    parser.add_argument("--workers", choices=("auto", "threads", "processes"), default="auto",
+                        help="threads in this process, or spread over one process per core "
+                        "(auto: processes unless a model or the Chroma store lives in-process)")
     add_run_options(parser)
 
 
@@ -30,6 +33,6 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("batch: --out DIR is required (it is also how a killed batch resumes)")
     context = load_context(args.config, **run_options(args))
     themes = read_themes(args.themes_file) if args.themes_file else [""] * args.count
-    outcomes = run_batch(Path(args.out_dir), themes, context, args.concurrency)
+    outcomes = run_batch(Path(args.out_dir), themes, context, args.concurrency, workers=args.workers)
     print(summary_table(outcomes))
     return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0

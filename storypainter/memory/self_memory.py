@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from storypainter.agent.context import Context
 
 RECENT_LIMIT = 20
+TAIL_BLOCK_BYTES = 1 << 16
 GENERATED_FILE = "generated.jsonl"
 
 
@@ -91,8 +93,12 @@ def numbered_lines(path: Path) -> list[tuple[int, str]]:
 
 def read_records(path: Path) -> list[dict]:
     """Every readable JSON object in a self-memory file, oldest first."""
+    return parse_records(line for _, line in numbered_lines(path))
+
+
+def parse_records(lines: Iterable[str]) -> list[dict]:
     records = []
-    for _, line in numbered_lines(path):
+    for line in lines:
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
@@ -100,11 +106,6 @@ def read_records(path: Path) -> list[dict]:
         if isinstance(record, dict):
             records.append(record)
     return records
-
-
-def generated_records(context: Context) -> list[dict]:
-    """Every remembered story record, oldest first; unreadable lines are skipped."""
-    return read_records(memory_file(context))
 
 
 def setting_of(record: dict) -> str:
@@ -117,9 +118,26 @@ def setting_of(record: dict) -> str:
     return told
 
 
+def tail_records(path: Path, count: int) -> list[dict]:
+    """The last ``count`` readable records, oldest first, read from the file's end (a long
+    job's self-memory grows by a line per story; the planner must not reread all of it)."""
+    if not path.is_file():
+        return []
+    with path.open("rb") as handle:
+        position = handle.seek(0, os.SEEK_END)
+        data = b""
+        while position > 0 and data.count(b"\n") <= count:
+            step = min(TAIL_BLOCK_BYTES, position)
+            position -= step
+            handle.seek(position)
+            data = handle.read(step) + data
+    lines = data.decode("utf-8", errors="replace").splitlines()[1 if position > 0 else 0 :]
+    return parse_records(lines)[-count:]
+
+
 def recent_settings(context: Context, limit: int = RECENT_LIMIT) -> list[str]:
     """One distinct entry per recent remembered story, newest first (see ``setting_of``)."""
-    settings = [setting_of(record) for record in reversed(generated_records(context)[-limit:])]
+    settings = [setting_of(record) for record in reversed(tail_records(memory_file(context), limit))]
     return list(dict.fromkeys(setting for setting in settings if setting))
 
 

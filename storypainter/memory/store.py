@@ -21,6 +21,7 @@ chromadb is imported inside functions only, so importing this module stays light
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 import time
@@ -322,6 +323,9 @@ def cached_store(memory_dir: str, source: str, embeddings: str, generated_thresh
     from storypainter.backends.embeddings import get_embedder
 
     return ExampleStore(memory_dir, get_embedder(embeddings), source, generated_threshold)
+
+
+os.register_at_fork(after_in_child=cached_store.cache_clear)  # a Chroma client is not fork-safe
 
 
 def example_store(context: Context) -> ExampleStore:

@@ -11,7 +11,7 @@ from langgraph.runtime import Runtime
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
 from storypainter.memory.self_memory import remember
-from storypainter.runs import package_versions, read_json, write_json
+from storypainter.runs import package_versions, read_json, sync_files, write_json
 from storypainter.schema import Attempt, Decision, Result
 
 
@@ -64,7 +64,8 @@ def finish(state: State, runtime: Runtime[Context]) -> dict:
         run_dir=run_dir,
     )
     write_json(f"{run_dir}/manifest.json", manifest(state, context, result))
-    write_json(f"{run_dir}/result.json", result)  # last: its presence marks the run complete
+    sync_files([path for path in (result.image_path, result.story_path, f"{run_dir}/manifest.json") if path])
+    write_json(f"{run_dir}/result.json", result, durable=True)  # last: its presence marks the run complete
     if final.action == "accept":
         remember(context, best.story, best.score, run_dir)
     return {"result": result, "story": best.story, "image": best.image, "report": best.report}

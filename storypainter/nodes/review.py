@@ -71,8 +71,6 @@ def decision_answer(answer: Any) -> Review:
 
 
 def review_story(state: State, runtime: Runtime[Context]) -> dict:
-    if not runtime.context.review:
-        return {"story_review": None}
     story, number = state["story"], state["attempt"]
     payload = {"stage": "story", "attempt": number, "story": story.model_dump(mode="json")}
     review, edited = ask_until_valid(payload, story_answer)
@@ -92,8 +90,6 @@ def review_story(state: State, runtime: Runtime[Context]) -> dict:
 
 
 def review_decision(state: State, runtime: Runtime[Context]) -> dict:
-    if not runtime.context.review:
-        return {}
     decision, number = state["decision"], state["attempt"]
     payload = {"stage": "decision", "attempt": number, "decision": decision.model_dump(mode="json"),
                "report": state["report"].model_dump(mode="json") if state.get("report") else None}

@@ -40,6 +40,26 @@ def finished(batch_dir: Path) -> list[Path]:
     return sorted(batch_dir.glob("items/*/result.json"))
 
 
+def processes_mentioning(marker: str) -> list[int]:
+    """Live processes whose command line holds ``marker`` (forked workers keep their parent's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            mentions = entry.name.isdigit() and marker in (entry / "cmdline").read_bytes().decode(errors="replace")
+            if mentions and (entry / "stat").read_text().split()[2] != "Z":  # zombies are already gone
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def wait_until_gone(marker: str, seconds: float) -> list[int]:
+    deadline = time.time() + seconds
+    while (left := processes_mentioning(marker)) and time.time() < deadline:
+        time.sleep(0.05)
+    return left
+
+
 def test_sigkill_then_resume_gives_exactly_n_complete_results(tmp_path, fake_openai):
     env = {key: value for key, value in os.environ.items() if key != "OPENAI_API_KEY"}
     command = batch_command(tmp_path, fake_openai)
@@ -50,6 +70,7 @@ def test_sigkill_then_resume_gives_exactly_n_complete_results(tmp_path, fake_ope
         time.sleep(0.05)
     running.send_signal(signal.SIGKILL)
     running.wait()
+    assert wait_until_gone(str(batch_dir), seconds=3) == [], "worker processes outlived the killed batch"
     before = {path.parent.name: path.stat().st_mtime_ns for path in finished(batch_dir)}
     assert 3 <= len(before) < ITEMS, "the kill must land mid-batch"
 
@@ -68,3 +89,4 @@ def test_sigkill_then_resume_gives_exactly_n_complete_results(tmp_path, fake_ope
     assert len(summary) == ITEMS and len({item["index"] for item in summary}) == ITEMS
     assert sum(item["status"].startswith("skipped") for item in summary) == len(before)
     assert "12 items, 0 failed" in completed.stdout
+    assert "in 2 worker processes" in completed.stderr
