@@ -1,5 +1,11 @@
 """Run one request through the graph: durable (SQLite checkpoints in the run directory),
-with live progress, review pauses answered by a reviewer, and a closing summary."""
+with live progress, review pauses answered by a reviewer, and a closing summary.
+
+Live progress comes from the graph's stream: a line per node update, custom events (the
+painter's render events) and, when ``tokens`` is set, the storyteller's reply token by
+token (LangGraph's ``messages`` mode): ``"text"`` echoes the tokens, ``"count"`` keeps one
+line with the count and rate up to date (for a terminal).
+"""
 
 from __future__ import annotations
 
@@ -79,24 +85,74 @@ def mark_failed(run_dir: Path, status: str, error: str) -> None:
     write_json(manifest_path, manifest | {"status": status, "error": error})
 
 
-def stream_run(graph, payload: Any, config: dict, context: Context, out: TextIO | None) -> tuple[dict, list]:
+TOKEN_MODES = ("text", "count")
+STREAMED_NODES = ("storyteller",)
+
+
+class TokenView:
+    """The storyteller's reply as it is written: echoed (``text``) or counted on one line (``count``)."""
+
+    def __init__(self, out: TextIO, mode: str):
+        if mode not in TOKEN_MODES:
+            raise ValueError(f"tokens: '{mode}' is not one of {', '.join(TOKEN_MODES)}")
+        self.out, self.mode, self.count, self.started = out, mode, 0, 0.0
+
+    def token(self, text: str) -> None:
+        if not text:
+            return
+        if self.count == 0:
+            self.started = time.perf_counter()
+            self.out.write(f"  {'storyteller':<11} {'':>7}  " if self.mode == "text" else "")
+        self.count += 1
+        if self.mode == "text":
+            self.out.write(text)
+        else:
+            rate = self.count / max(time.perf_counter() - self.started, 1e-3)
+            self.out.write(f"\r  {'storyteller':<11} {'':>7}  writing: {self.count} tokens, {rate:.0f}/s")
+        self.out.flush()
+
+    def end(self) -> None:
+        """Close the token line before the next progress line."""
+        if self.count:
+            self.out.write("\n" if self.mode == "text" else "\r\033[K")
+            self.out.flush()
+        self.count = 0
+
+
+def stream_run(graph, payload: Any, config: dict, context: Context, out: TextIO | None,
+               tokens: str | None = None) -> tuple[dict, list]:
     """Stream until the run ends or pauses; returns the last state values and any pause requests."""
     values: dict[str, Any] = {}
     interrupts: list[Any] = []
-    for mode, chunk in graph.stream(payload, config=config, context=context,
-                                    stream_mode=["values", "updates", "custom"], durability="sync"):
+    view = TokenView(out, tokens) if out is not None and tokens else None
+    modes = ["values", "updates", "custom"] + (["messages"] if view else [])
+    for mode, chunk in graph.stream(payload, config=config, context=context, stream_mode=modes, durability="sync"):
         if mode == "values":
             values = chunk
+        elif mode == "messages":
+            message, metadata = chunk
+            if metadata.get("langgraph_node") in STREAMED_NODES and isinstance(message.content, str):
+                view.token(message.content)
         elif mode == "updates" and "__interrupt__" in chunk:
             interrupts.extend(chunk["__interrupt__"])
         elif out is not None:
+            if view:
+                view.end()
             show_progress(mode, chunk, out)
     return values, interrupts
 
 
+def describe_event(event: Any) -> str:
+    """A custom stream event as one line: ``render: attempt 1, painter storyboard``."""
+    if not isinstance(event, dict):
+        return str(event)
+    details = ", ".join(f"{key} {value}" for key, value in event.items() if key != "event")
+    return f"{event.get('event', 'event')}: {details}"
+
+
 def show_progress(mode: str, chunk: Any, out: TextIO) -> None:
     if mode == "custom":
-        print(f"  {'':<11} {'':>7}  {chunk}", file=out, flush=True)
+        print(f"  {'':<11} {'':>7}  {describe_event(chunk)}", file=out, flush=True)
         return
     for node, update in chunk.items():
         line = describe_update(node, update or {}) if isinstance(update, dict) else None
@@ -105,7 +161,7 @@ def show_progress(mode: str, chunk: Any, out: TextIO) -> None:
 
 
 def drive(run_dir: Path, context: Context, payload: dict, out: TextIO | None, reviewer: Reviewer | None,
-          resume: bool = False) -> dict:
+          resume: bool = False, tokens: str | None = None) -> dict:
     """Stream the run to its end, answering review pauses; returns the final state.
 
     On resume, a run with checkpoints continues from the last one (a finished run is
@@ -127,7 +183,7 @@ def drive(run_dir: Path, context: Context, payload: dict, out: TextIO | None, re
             if snapshot.values:
                 payload = None  # continue; `next` may look empty while a killed step's writes are pending
         while True:
-            values, interrupts = stream_run(graph, payload, config, context, out)
+            values, interrupts = stream_run(graph, payload, config, context, out, tokens)
             if not interrupts:
                 return values or graph.get_state(config).values
             if reviewer is None:
@@ -150,17 +206,18 @@ def guarded(run_dir: Path, action: Callable[[], dict]) -> dict:
 
 
 def start_run(theme: str, context: Context, out: TextIO | None, reviewer: Reviewer | None = None,
-              run_dir: Path | None = None) -> dict:
+              run_dir: Path | None = None, tokens: str | None = None) -> dict:
     """A new durable run; returns the final state (``result``, ``attempts``, ...)."""
     run_dir = run_dir or new_run_dir(context.out_dir, theme)
     write_json(run_dir / "request.json", {"theme": theme, "context": asdict(context)})
     if out:
         print(f"storypainter: {theme or '(free theme)'!r} -> {run_dir}", file=out, flush=True)
     payload = {"theme": theme, "run_dir": str(run_dir)}
-    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer))
+    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer, tokens=tokens))
 
 
-def resume_run(run_dir: Path, out: TextIO | None, reviewer: Reviewer | None = None) -> dict:
+def resume_run(run_dir: Path, out: TextIO | None, reviewer: Reviewer | None = None,
+               tokens: str | None = None) -> dict:
     """Continue an interrupted, failed or paused run from its last checkpoint."""
     from storypainter.config import build_context
 
@@ -172,7 +229,7 @@ def resume_run(run_dir: Path, out: TextIO | None, reviewer: Reviewer | None = No
     payload = {"theme": request["theme"], "run_dir": str(run_dir)}
     if out:
         print(f"storypainter: resuming {run_dir}", file=out, flush=True)
-    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer, resume=True))
+    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer, resume=True, tokens=tokens))
 
 
 def ask(prompt: str, choices: dict[str, str]) -> str:
@@ -216,9 +273,15 @@ def terminal_reviewer(payload: dict[str, Any]) -> dict[str, Any]:
     return {"action": ask("[k]eep, [a]ccept, re[v]ise story, [r]erender, [s]top? ", choices)}
 
 
-def run_with_progress(theme: str, context: Context, quiet: bool = False, reviewer: Reviewer | None = None) -> int:
+def token_mode(echo: bool, out: TextIO = sys.stderr) -> str | None:
+    """``text`` when asked to echo tokens, a live count on a terminal, else none."""
+    return "text" if echo else ("count" if out.isatty() else None)
+
+
+def run_with_progress(theme: str, context: Context, quiet: bool = False, reviewer: Reviewer | None = None,
+                      tokens: str | None = None) -> int:
     """Generate one storytelling image; print progress and a summary; exit code."""
     started = time.perf_counter()
-    values = start_run(theme, context, None if quiet else sys.stderr, reviewer)
+    values = start_run(theme, context, None if quiet else sys.stderr, reviewer, tokens=tokens)
     print(summary(values, time.perf_counter() - started))
     return 0

@@ -4,12 +4,13 @@ replies written in the test and record what they were asked."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
 from storypainter.schema import KeyPoint, Verdict
@@ -34,6 +35,16 @@ class ScriptedChatModel(BaseChatModel):
         self.call_kwargs.append(kwargs)
         usage = {"input_tokens": 10, "output_tokens": 20, "total_tokens": 30}
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text, usage_metadata=usage))])
+
+    def _stream(self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
+                ) -> Iterator[ChatGenerationChunk]:
+        """The same reply, a word (with its trailing space) at a time, as a streaming API sends it."""
+        text = self._generate(messages, stop, **kwargs).generations[0].text
+        for word in re.findall(r"\S+\s*", text):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=word))
+            if run_manager:
+                run_manager.on_llm_new_token(word, chunk=chunk)
+            yield chunk
 
 
 class ScriptedJudge:

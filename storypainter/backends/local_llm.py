@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from storypainter.errors import BackendError
 
@@ -172,14 +173,7 @@ class LocalChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_path": self.model_path, "n_ctx": self.n_ctx}
 
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        llama = load_llama(Path(self.model_path), self.n_ctx)
+    def _request(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         request: dict[str, Any] = {
             "messages": to_chat_messages(messages),
             "temperature": kwargs.get("temperature", self.temperature),
@@ -191,8 +185,18 @@ class LocalChatModel(BaseChatModel):
         if kwargs.get("json_schema"):
             schema = compact_schema(kwargs["json_schema"]) if self.compact else kwargs["json_schema"]
             request["response_format"] = {"type": "json_object", "schema": schema}
+        return request
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        llama = load_llama(Path(self.model_path), self.n_ctx)
         with _decode_lock:
-            reply = llama.create_chat_completion(**request)
+            reply = llama.create_chat_completion(**self._request(messages, stop, kwargs))
         choice = reply["choices"][0]
         usage = reply.get("usage", {})
         message = AIMessage(
@@ -205,6 +209,34 @@ class LocalChatModel(BaseChatModel):
             response_metadata={"finish_reason": choice.get("finish_reason"), "model": Path(self.model_path).name},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        """Token by token (LangChain streams when a caller listens, e.g. LangGraph's ``messages`` mode)."""
+        llama = load_llama(Path(self.model_path), self.n_ctx)
+        produced, finish_reason = 0, None
+        with _decode_lock:
+            for part in llama.create_chat_completion(**self._request(messages, stop, kwargs), stream=True):
+                choice = part["choices"][0]
+                finish_reason = choice.get("finish_reason") or finish_reason
+                text = choice["delta"].get("content") or ""
+                if not text:
+                    continue
+                produced += 1
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+            prompt_tokens = max(llama.n_tokens - produced, 0)  # the context holds prompt + reply
+        usage = {"input_tokens": prompt_tokens, "output_tokens": produced, "total_tokens": prompt_tokens + produced}
+        metadata = {"finish_reason": finish_reason, "model": Path(self.model_path).name}
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage, response_metadata=metadata))
 
 
 def local_chat_model(name: str, options: dict[str, Any], temperature: float, seed: int) -> LocalChatModel:

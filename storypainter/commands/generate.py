@@ -26,13 +26,16 @@ def add_parser(subparsers) -> None:
     parser.add_argument("theme", nargs="?", default="", help="what the story is about (empty: imagine freely)")
     add_run_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no live progress, only the summary")
+    parser.add_argument("--tokens", action="store_true",
+                        help="echo the storyteller's reply token by token (on a terminal: a live token count)")
     parser.add_argument("--review", action="store_true", help="pause after the storyteller and the critic for you")
 
 
 def run(args: argparse.Namespace) -> int:
     from storypainter.config import check_theme, load_context
-    from storypainter.progress import run_with_progress, terminal_reviewer
+    from storypainter.progress import run_with_progress, terminal_reviewer, token_mode
 
     context = load_context(args.config, **run_options(args), review=True if args.review else None)
     theme = check_theme(args.theme)
-    return run_with_progress(theme, context, quiet=args.quiet, reviewer=terminal_reviewer if args.review else None)
+    reviewer = terminal_reviewer if args.review else None
+    return run_with_progress(theme, context, quiet=args.quiet, reviewer=reviewer, tokens=token_mode(args.tokens))

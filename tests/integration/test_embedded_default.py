@@ -75,7 +75,7 @@ def test_cli_generate_on_a_fresh_output_directory(tmp_path):
     out_dir = tmp_path / "runs"
     completed = subprocess.run(
         [sys.executable, "-m", "storypainter.cli", "generate", "a rainy bus stop", "--out", str(out_dir),
-         "--max-rounds", "1"],
+         "--max-rounds", "1", "--tokens"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
     assert completed.returncode == 0, completed.stderr
@@ -83,3 +83,7 @@ def test_cli_generate_on_a_fresh_output_directory(tmp_path):
     assert "image" in completed.stdout and "align" in completed.stdout
     run_dir = next(out_dir.iterdir())
     assert (run_dir / "attempts" / "01" / "image.png").is_file()
+    story = json.loads((run_dir / "attempts" / "01" / "story.json").read_text())
+    lines = completed.stderr.splitlines()
+    streamed = [line for line in lines if line.lstrip().startswith("storyteller") and "{" in line]
+    assert streamed and story["title"] in streamed[0], "--tokens echoes llama.cpp's reply as it is decoded"

@@ -1,7 +1,8 @@
-"""Durable runs (SQLite checkpoints, resume) and human review pauses."""
+"""Durable runs (SQLite checkpoints, resume), human review pauses and live token streaming."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -86,3 +87,44 @@ def test_invalid_edit_pauses_again_naming_the_problem(scripted):
     values = start_run("a market", context, out=None, reviewer=reviewer)
     assert "edited story is invalid: title" in payloads[1]["error"]
     assert values["result"].decision_path == ["accept"]
+
+
+class RecordingOut(io.StringIO):
+    """A stream that also keeps each write, to tell a live token stream from one late dump."""
+
+    def __init__(self):
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_tokens_echo_the_storytellers_reply_as_it_is_written(scripted):
+    reply = story_json()
+    context = scripted(ScriptedChatModel(replies=[reply]), ScriptedJudge([lambda point: "yes"]), max_rounds=1)
+    out = RecordingOut()
+    start_run("a rainy bus stop", context, out=out, tokens="text")
+    lines = out.getvalue().splitlines()
+    token_line = next(line for line in lines if line.strip().startswith('storyteller') and '{"title"' in line)
+    assert token_line.split("  ", 2)[-1].strip() == reply.strip(), "every token, in order"
+    assert sum(write in reply for write in out.writes) > 50, "tokens arrive one by one, not as one block"
+    assert lines.index(token_line) < next(i for i, line in enumerate(lines) if "attempt 01:" in line)
+
+
+def test_token_count_keeps_one_live_line_and_clears_it(scripted):
+    context = scripted(ScriptedChatModel(replies=[story_json()]), ScriptedJudge([lambda point: "yes"]), max_rounds=1)
+    out = RecordingOut()
+    start_run("a market", context, out=out, tokens="count")
+    counts = [write for write in out.writes if "writing:" in write]
+    assert len(counts) > 50 and all(write.startswith("\r") for write in counts)
+    assert counts[-1].split("writing: ")[1].startswith(f"{len(counts)} tokens")
+    assert "\r\033[K" in out.writes, "the count line is cleared before the next progress line"
+
+
+def test_no_token_stream_unless_asked(scripted):
+    context = scripted(ScriptedChatModel(replies=[story_json()]), ScriptedJudge([lambda point: "yes"]), max_rounds=1)
+    out = io.StringIO()
+    start_run("a market", context, out=out)
+    assert '{"title"' not in out.getvalue() and "writing:" not in out.getvalue()
