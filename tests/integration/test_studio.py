@@ -60,10 +60,30 @@ def test_langgraph_dev_runs_the_graph_on_the_embedded_default(studio_server, tmp
     context_fields = schemas["context_schema"]["properties"]
     assert {"mode", "max_rounds", "llm", "painter", "alignment_threshold"} <= set(context_fields)
     context = {"out_dir": str(tmp_path / "runs"), "memory_dir": str(tmp_path / "memory"), "max_rounds": 1}
-    output = call(f"{studio_server}/runs/wait",
-                  {"assistant_id": "storypainter", "input": {"theme": "a rainy bus stop"}, "context": context},
-                  timeout=400)
+    events = stream_events(f"{studio_server}/runs/stream", {
+        "assistant_id": "storypainter", "input": {"theme": "a rainy bus stop"}, "context": context,
+        "stream_mode": ["values", "messages-tuple"],
+    })
+    tokens = [data[0]["content"] for name, data in events
+              if name == "messages" and data[1].get("langgraph_node") == "storyteller"]
+    assert len(tokens) > 20, "Studio sees the storyteller's reply token by token"
+    output = [data for name, data in events if name == "values"][-1]
     result = output["result"]
     assert Path(result["image_path"]).is_file()
     assert result["decision_path"] and result["run_dir"].startswith(str(tmp_path / "runs"))
-    assert output["story"]["title"]
+    assert output["story"]["title"] and output["story"]["title"] in "".join(tokens)
+
+
+def stream_events(url: str, payload: dict, timeout: float = 400) -> list[tuple[str, object]]:
+    """The server-sent events of a streamed run, as (event name, decoded data)."""
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"})
+    events, name = [], ""
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        for raw in response:
+            line = raw.decode().rstrip("\r\n")
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and name:
+                events.append((name, json.loads(line.split(":", 1)[1])))
+    return events
