@@ -5,12 +5,13 @@ directory per item under ``items/NNNN`` and, at the end, ``summary.json``. An it
 when its ``result.json`` exists; a rerun skips done items, continues started ones from
 their checkpoints and starts the rest, so nothing is lost and nothing is done twice.
 
-Workers: K items in flight are K threads, spread over up to one process per CPU core
-(``processes`` workers), because each story also spends tens of milliseconds of
-GIL-bound Python (graph steps, checkpoints, drawing) around its model calls. ``auto``
-uses threads in a single process whenever a model runs inside the process (``local:``,
-``hf:``, ``diffusers:``) or retrieval goes through the Chroma store, so weights load once
-and one process owns the store; see ``choose_workers``.
+Workers: the K items in flight run in forked worker processes, one per item up to
+``PROCESSES_PER_CORE`` per core (then several threads each), because each story also
+spends tens of milliseconds of GIL-bound Python (graph steps, checkpoints, drawing)
+around its model calls. ``auto`` uses threads in this process instead whenever a model
+runs inside the process (``local:``, ``hf:``, ``diffusers:``) or retrieval goes through
+the Chroma store, so weights load once and one process owns the store; see
+``choose_workers``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import math
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -45,8 +47,13 @@ PARENT_POLL_SECONDS = 0.2
 PROCESSES_PER_CORE = 4  # one process per item in flight (no GIL shared) up to this many per core
 
 
+Report = Callable[["ItemOutcome"], None]
+
+
 @dataclass
 class ItemOutcome:
+    """What became of one item; ``status`` is done, resumed, skipped (already done) or failed."""
+
     index: int
     theme: str
     status: str
@@ -186,8 +193,6 @@ def run_batch(batch_dir: Path, themes: list[str], context: Context, concurrency:
     return outcomes
 
 
-Report = Callable[[ItemOutcome], None]
-
 
 def run_in_threads(batch_dir: Path, items: list[dict], context: Context, plan: Workers,
                    report: Report) -> list[ItemOutcome]:
@@ -263,16 +268,15 @@ def lost_items(items: list[dict], children: list[Any], outcomes: dict, in_flight
         del in_flight[outcome.index]
     if all(child.exitcode is not None for child in children):
         done = set(outcomes) | {outcome.index for outcome in lost}
-        lost += [
-            ItemOutcome(item["index"], item["theme"], "failed", error="no worker process left to run it")
-            for item in items
-            if item["index"] not in done
-        ]
+        why = "a worker process died before reporting it" if dead else "no worker process left to run it"
+        lost += [ItemOutcome(item["index"], item["theme"], "failed", error=why)
+                 for item in items if item["index"] not in done]
     return lost
 
 
 def serve_items(batch_dir: Path, context: Context, threads: int, tasks: Any, results: Any, parent: int) -> None:
     """A worker process: ``threads`` threads take items until each meets its stop marker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     threading.Thread(target=exit_with_parent, args=(parent,), daemon=True).start()
 
     def work(_: int) -> None:

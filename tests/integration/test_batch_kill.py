@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from storypainter.cli import EXIT_INTERRUPTED
+
 REPO = Path(__file__).resolve().parents[2]
 ITEMS = 12
 
@@ -90,3 +92,19 @@ def test_sigkill_then_resume_gives_exactly_n_complete_results(tmp_path, fake_ope
     assert sum(item["status"].startswith("skipped") for item in summary) == len(before)
     assert "12 items, 0 failed" in completed.stdout
     assert "in 2 worker processes" in completed.stderr
+
+
+def test_ctrl_c_stops_the_batch_and_its_workers_cleanly(tmp_path, fake_openai):
+    env = {key: value for key, value in os.environ.items() if key != "OPENAI_API_KEY"}
+    batch_dir = tmp_path / "batch"
+    running = subprocess.Popen(batch_command(tmp_path, fake_openai), cwd=tmp_path, env=env, start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while len(finished(batch_dir)) < 2 and time.time() < deadline and running.poll() is None:
+        time.sleep(0.05)
+    os.killpg(running.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
+    _, stderr = running.communicate(timeout=60)
+    assert running.returncode == EXIT_INTERRUPTED
+    assert stderr.splitlines()[-1] == "storypainter: interrupted"
+    assert "Traceback" not in stderr, "workers leave Ctrl-C to the batch"
+    assert wait_until_gone(str(batch_dir), seconds=3) == []
