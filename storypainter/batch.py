@@ -168,6 +168,9 @@ def choose_workers(context: Context, concurrency: int, kind: str = "auto") -> Wo
         raise ConfigError(f"workers: '{kind}' is not one of {', '.join(WORKER_KINDS)}")
     cores = os.cpu_count() or 1
     held = in_process_parts(context)
+    if kind == "processes" and context.retrieval in CHROMA_RETRIEVAL:
+        raise ConfigError(f"workers: processes cannot share the Chroma example store (retrieval "
+                          f"{context.retrieval}); use --workers threads or retrieval random")
     if kind == "threads" or (kind == "auto" and held):
         why = "asked for threads" if kind == "threads" else f"{', '.join(held)} stays in one process"
         return Workers(1, concurrency, why)

@@ -15,6 +15,7 @@ import re
 import time
 import unicodedata
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -269,18 +270,31 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, ma
     return [*lines, current] if current else lines
 
 
+def _largest_fitting(low: int, high: int, fits: Callable[[int], bool]) -> int:
+    """The largest n in [low, high] with fits(n), or low when none fits (fits must not grow back with n)."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _fit_text(
     draw: ImageDraw.ImageDraw, text: str, width: float, height: float, max_size: int, min_size: int = 8
 ) -> tuple[list[str], ImageFont.FreeTypeFont, float]:
     """The largest font size (and its wrapped lines and line height) at which text fits the area."""
-    for size in range(max_size, min(min_size, max_size) - 1, -1):
+
+    def layout(size: int) -> tuple[list[str], ImageFont.FreeTypeFont, float]:
         font = _font(size)
-        lines = _wrap(draw, text, font, width)
-        line_height = size * 1.15
-        fits_width = all(draw.textlength(line, font=font) <= width for line in lines)
-        if fits_width and len(lines) * line_height <= height:
-            return lines, font, line_height
-    return lines, font, line_height
+        return _wrap(draw, text, font, width), font, size * 1.15
+
+    def fits(size: int) -> bool:
+        lines, font, line_height = layout(size)
+        return all(draw.textlength(line, font=font) <= width for line in lines) and len(lines) * line_height <= height
+
+    return layout(_largest_fitting(min(min_size, max_size), max_size, fits))
 
 
 def _text_block(
@@ -315,13 +329,14 @@ def _plate(canvas: _Canvas, lines: list[tuple[str, int]], center_x: float, botto
 
 def _one_line(draw: ImageDraw.ImageDraw, text: str, width: float, size: int) -> tuple[str, ImageFont.FreeTypeFont]:
     """Text on one line within width: the font shrinks to the legibility floor, then the text is cut with '...'."""
-    for points in range(size, min(MIN_FONT_SIZE, size) - 1, -1):
-        font = _font(points)
-        if draw.textlength(text, font=font) <= width:
-            return text, font
-    while len(text) > 1 and draw.textlength(f"{text}...", font=font) > width:
-        text = text[:-1]
-    return f"{text.rstrip()}...", font
+    points = _largest_fitting(
+        min(MIN_FONT_SIZE, size), size, lambda points: draw.textlength(text, font=_font(points)) <= width
+    )
+    font = _font(points)
+    if draw.textlength(text, font=font) <= width:
+        return text, font
+    kept = _largest_fitting(1, len(text) - 1, lambda count: draw.textlength(f"{text[:count]}...", font=font) <= width)
+    return f"{text[:kept].rstrip()}...", font
 
 
 # ---------------------------------------------------------------- colours and words

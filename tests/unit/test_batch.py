@@ -112,3 +112,6 @@ def test_worker_choices_are_checked(scripted):
         choose_workers(context, 0)
     with pytest.raises(ConfigError, match="workers: 'fibers' is not one of auto, threads, processes"):
         choose_workers(context, 2, "fibers")
+    with pytest.raises(ConfigError, match="processes cannot share the Chroma example store"):
+        choose_workers(replace(context, retrieval="similar"), 2, "processes")
+    assert choose_workers(replace(context, llm="local:smollm2"), 2, "processes").processes == 2, "asked for"
