@@ -11,11 +11,13 @@ fails with a clear ``BackendError``.
 from __future__ import annotations
 
 import gc
+import inspect
 import io
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -127,8 +129,30 @@ def png_bytes(image: Any) -> bytes:
     return buffer.getvalue()
 
 
+Progress = Callable[[int, int], None]
+PROGRESS_REPORTS = 10  # at most this many reports per image, however many steps
+
+
+def step_reporter(progress: Progress, steps: int) -> Callable[..., dict]:
+    """A diffusers ``callback_on_step_end`` that reports every tenth or so of the steps, and the last."""
+    every = max(1, steps // PROGRESS_REPORTS)
+
+    def on_step_end(pipeline: Any, step: int, timestep: Any, tensors: dict) -> dict:
+        if (step + 1) % every == 0 or step + 1 == steps:
+            progress(step + 1, steps)
+        return tensors
+
+    return on_step_end
+
+
 class DiffusersPainter:
-    """Paints the story's prompt with a diffusers pipeline; the manifest stays empty (pixels only)."""
+    """Paints the story's prompt with a diffusers pipeline; the manifest stays empty (pixels only).
+
+    With ``progress``, ``paint`` reports (step, steps) as denoising goes (the graph streams
+    them as custom ``render`` events).
+    """
+
+    reports_progress: ClassVar[bool] = True
 
     def __init__(
         self, model: str, pipeline: Any, settings: DiffusionSettings, device: str, width: int, height: int
@@ -149,12 +173,13 @@ class DiffusersPainter:
         device = pick_device(settings.device)
         return cls(model, load_pipeline(model, settings, device), settings, device, width, height)
 
-    def paint(self, story: Story, layout: SceneLayout, seed: int, path: Path) -> RenderedImage:
+    def paint(self, story: Story, layout: SceneLayout, seed: int, path: Path,
+              progress: Progress | None = None) -> RenderedImage:
         """Render the prompt with this seed and write the PNG atomically to path."""
         started = time.perf_counter()
         prompt = image_prompt(story, layout)
         with self.lock:
-            image = self.generate(prompt, seed)
+            image = self.generate(prompt, seed, progress)
         atomic_write_bytes(Path(path), png_bytes(image))
         return RenderedImage(
             path=str(path),
@@ -166,22 +191,22 @@ class DiffusersPainter:
             seconds=round(time.perf_counter() - started, 4),
         )
 
-    def generate(self, prompt: str, seed: int) -> Any:
+    def generate(self, prompt: str, seed: int, progress: Progress | None = None) -> Any:
         """One image; on out-of-memory, one more try with model CPU offload."""
         import torch
 
         try:
-            return self._run(prompt, seed)
+            return self._run(prompt, seed, progress)
         except torch.OutOfMemoryError:
             if self.offloaded:
                 raise BackendError(self._out_of_memory()) from None
         self._offload()
         try:
-            return self._run(prompt, seed)
+            return self._run(prompt, seed, progress)
         except torch.OutOfMemoryError:
             raise BackendError(self._out_of_memory()) from None
 
-    def _run(self, prompt: str, seed: int) -> Any:
+    def _run(self, prompt: str, seed: int, progress: Progress | None) -> Any:
         import torch
 
         arguments: dict[str, Any] = {
@@ -195,6 +220,8 @@ class DiffusersPainter:
             arguments["guidance_scale"] = self.settings.guidance
         if self.settings.negative_prompt:
             arguments["negative_prompt"] = self.settings.negative_prompt
+        if progress is not None and "callback_on_step_end" in inspect.signature(self.pipeline.__call__).parameters:
+            arguments["callback_on_step_end"] = step_reporter(progress, self.settings.steps)
         try:
             return self.pipeline(**arguments).images[0]
         except (ValueError, TypeError) as error:

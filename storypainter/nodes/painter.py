@@ -32,8 +32,13 @@ def painter(state: State, runtime: Runtime[Context]) -> dict:
     backend = get_painter(context.painter, context.painter_options, context)
     path = attempt_dir(state["run_dir"], number) / "image.png"
     runtime.stream_writer({"event": "render", "attempt": number, "painter": context.painter})
+
+    def report(step: int, steps: int) -> None:
+        runtime.stream_writer({"event": "render", "attempt": number, "step": f"{step}/{steps}"})
+
+    progress = {"progress": report} if getattr(backend, "reports_progress", False) else {}
     try:
-        image = backend.paint(story, layout, seed=image_seed(context.seed, number), path=path)
+        image = backend.paint(story, layout, seed=image_seed(context.seed, number), path=path, **progress)
     except PainterRefused as refusal:
         return update | {"image": None, "painter_error": str(refusal)}
     return update | {"image": image, "painter_error": ""}

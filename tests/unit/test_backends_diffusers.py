@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 
@@ -17,6 +18,7 @@ from storypainter.backends.diffusers_painter import DiffusersPainter, DiffusionS
 from storypainter.backends.tiny_diffusion import build_tiny_pipeline
 from storypainter.errors import BackendError, ConfigError
 from storypainter.layout import compose_layout
+from storypainter.progress import start_run
 from storypainter.schema import Story
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
 
@@ -88,6 +90,21 @@ def test_graph_run_paints_with_the_diffusers_painter(scripted, pipeline_dir):
     assert output["result"].decision_path == ["accept"]
     assert image.backend == f"diffusers:{pipeline_dir}"
     assert pixels(output["result"].image_path).shape == (HEIGHT, WIDTH, 3)
+
+
+def test_render_progress_streams_denoising_steps(scripted, pipeline_dir):
+    context = scripted(
+        ScriptedChatModel(replies=[story_json()]),
+        ScriptedJudge([lambda point: "yes"]),
+        painter=f"diffusers:{pipeline_dir}",
+        painter_options={"steps": 3},
+        width=WIDTH,
+        height=HEIGHT,
+    )
+    out = io.StringIO()
+    start_run("a rainy bus stop", context, out=out)
+    steps = [line.split("render: ")[1] for line in out.getvalue().splitlines() if "render: attempt 1, step" in line]
+    assert steps == ["attempt 1, step 1/3", "attempt 1, step 2/3", "attempt 1, step 3/3"]
 
 
 def test_the_pipeline_loads_once_per_process(scripted, pipeline_dir):
