@@ -95,9 +95,13 @@ class TokenView:
     def __init__(self, out: TextIO, mode: str):
         if mode not in TOKEN_MODES:
             raise ValueError(f"tokens: '{mode}' is not one of {', '.join(TOKEN_MODES)}")
-        self.out, self.mode, self.count, self.started = out, mode, 0, 0.0
+        self.out, self.mode, self.count, self.started, self.reply = out, mode, 0, 0.0, None
 
-    def token(self, text: str) -> None:
+    def token(self, text: str, reply: str | None = None) -> None:
+        """One streamed piece of a reply; a new ``reply`` id (a repair request's answer) starts a new line."""
+        if reply != self.reply:
+            self.end()
+            self.reply = reply
         if not text:
             return
         if self.count == 0:
@@ -132,7 +136,7 @@ def stream_run(graph, payload: Any, config: dict, context: Context, out: TextIO 
         elif mode == "messages":
             message, metadata = chunk
             if metadata.get("langgraph_node") in STREAMED_NODES and isinstance(message.content, str):
-                view.token(message.content)
+                view.token(message.content, message.id)
         elif mode == "updates" and "__interrupt__" in chunk:
             interrupts.extend(chunk["__interrupt__"])
         elif out is not None:

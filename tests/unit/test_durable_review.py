@@ -128,3 +128,13 @@ def test_no_token_stream_unless_asked(scripted):
     out = io.StringIO()
     start_run("a market", context, out=out)
     assert '{"title"' not in out.getvalue() and "writing:" not in out.getvalue()
+
+
+def test_a_repaired_reply_streams_on_its_own_line(scripted):
+    broken, fixed = '{"title": "Half a story", "description":', story_json()
+    context = scripted(ScriptedChatModel(replies=[broken, fixed]), ScriptedJudge([yes]), max_rounds=1)
+    out = io.StringIO()
+    start_run("a market", context, out=out, tokens="text")
+    streamed = [line.split("  ", 2)[-1].strip() for line in out.getvalue().splitlines()
+                if line.lstrip().startswith("storyteller") and '{"title"' in line]
+    assert streamed == [broken, fixed.strip()]
