@@ -56,6 +56,7 @@ def openai_chat_model(name: str, options: dict[str, Any], temperature: float) ->
         raise ConfigError(f"llm_options.structured: '{structured}' is not one of {', '.join(STRUCTURED_STYLES)}")
     settings = {key: value for key, value in options.items() if key not in OWN_OPTIONS}
     settings.setdefault("temperature", temperature)
+    settings.setdefault("stream_usage", True)  # token counts also when --tokens streams the reply
     if options.get("api_key_env"):
         settings["api_key"] = os.environ.get(options["api_key_env"], "")
     elif options.get("base_url"):

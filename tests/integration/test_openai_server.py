@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from storypainter.agent.context import Context
 from storypainter.agent.graph import build_graph, run_config
 from storypainter.backends import registry
 from storypainter.backends.local_llm import resolve_model_path
+from storypainter.progress import start_run
 from storypainter.schema import Story
 
 pytestmark = pytest.mark.slow
@@ -75,9 +77,8 @@ def server_url():
         process.wait(timeout=10)
 
 
-def test_graph_runs_against_an_openai_compatible_server(server_url, tmp_path):
-    registry.clear_cache()
-    context = Context(
+def server_context(server_url: str, tmp_path: Path) -> Context:
+    return Context(
         llm="openai:smollm2",
         llm_options={
             "base_url": server_url,
@@ -97,6 +98,11 @@ def test_graph_runs_against_an_openai_compatible_server(server_url, tmp_path):
         width=384,
         height=256,
     )
+
+
+def test_graph_runs_against_an_openai_compatible_server(server_url, tmp_path):
+    registry.clear_cache()
+    context = server_context(server_url, tmp_path)
     output = build_graph().invoke({"theme": "a rainy bus stop"}, context=context, config=run_config(context))
     result = output["result"]
     run_dir = Path(result.run_dir)
@@ -106,4 +112,16 @@ def test_graph_runs_against_an_openai_compatible_server(server_url, tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["providers"]["llm"] == "openai:smollm2"
     assert manifest["tokens"]["total_tokens"] > 0
+    registry.clear_cache()
+
+
+def test_tokens_stream_from_an_openai_compatible_server(server_url, tmp_path):
+    registry.clear_cache()
+    context = server_context(server_url, tmp_path)
+    out = io.StringIO()
+    values = start_run("a harbour at dawn", context, out=out, tokens="text")
+    story = Story.model_validate_json(Path(values["result"].story_path).read_text())
+    lines = out.getvalue().splitlines()
+    streamed = [line for line in lines if line.lstrip().startswith("storyteller") and "{" in line]
+    assert streamed and story.title in streamed[-1], "the reply arrives as server-sent tokens, shown live"
     registry.clear_cache()
