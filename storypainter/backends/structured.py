@@ -7,6 +7,7 @@ import copy
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -28,8 +29,12 @@ class StructuredReply:
     usage: dict[str, int] = field(default_factory=dict)
 
 
+@cache
 def wire_schema(model_cls: type[BaseModel]) -> dict[str, Any]:
-    """The JSON schema sent to a model: every field required, strings bounded in length."""
+    """The JSON schema sent to a model: every field required, strings bounded in length.
+
+    Built once per class and shared: treat it as read-only (``compact_schema`` copies).
+    """
     schema = copy.deepcopy(model_cls.model_json_schema())
     for node in [schema, *schema.get("$defs", {}).values()]:
         properties = node.get("properties", {})
