@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from storypainter.backends import registry
 from storypainter.backends.local_llm import to_chat_messages
@@ -164,15 +165,8 @@ class HFChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_spec": self.model_spec}
 
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        import torch
-
+    def _prepare(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> tuple[Any, Any, Any, int, dict]:
+        """The model, its tokenizer, the prompt's tensors and length, and generate() settings."""
         model, tokenizer = shared_model(self.model_spec)
         inputs = tokenizer.apply_chat_template(
             to_chat_messages(messages), add_generation_prompt=True, return_dict=True, return_tensors="pt"
@@ -189,18 +183,72 @@ class HFChatModel(BaseChatModel):
             settings["temperature"] = temperature
         if kwargs.get("json_schema"):
             settings.update(json_controls(self.model_spec, tokenizer, prompt_length))
+        return model, tokenizer, inputs, prompt_length, settings
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        import torch
+
+        model, tokenizer, inputs, prompt_length, settings = self._prepare(messages, kwargs)
         with _decode_lock, torch.inference_mode():
             torch.manual_seed(int(kwargs.get("seed", self.seed)))
             output = model.generate(**inputs, **settings)
         new_tokens = output[0, prompt_length:]
         text = cut_at_stop(tokenizer.decode(new_tokens, skip_special_tokens=True), stop)
-        usage = {"input_tokens": prompt_length, "output_tokens": len(new_tokens)}
-        message = AIMessage(
-            content=text,
-            usage_metadata={**usage, "total_tokens": prompt_length + len(new_tokens)},
-            response_metadata={"model": self.model_spec},
-        )
+        message = AIMessage(content=text, usage_metadata=usage(prompt_length, len(new_tokens)),
+                            response_metadata={"model": self.model_spec})
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        """Text as generate() decodes it (transformers' TextIteratorStreamer; stop words are not applied)."""
+        import torch
+        from transformers import TextIteratorStreamer
+
+        model, tokenizer, inputs, prompt_length, settings = self._prepare(messages, kwargs)
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        outcome: dict[str, Any] = {}
+
+        def generate() -> None:
+            try:
+                with torch.inference_mode():
+                    torch.manual_seed(int(kwargs.get("seed", self.seed)))
+                    outcome["output"] = model.generate(**inputs, **settings, streamer=streamer)
+            except Exception as error:  # handed to the caller's thread below
+                outcome["error"] = error
+                streamer.end()
+
+        with _decode_lock:
+            worker = threading.Thread(target=generate, daemon=True)
+            worker.start()
+            for text in streamer:
+                if text:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                    if run_manager:
+                        run_manager.on_llm_new_token(text, chunk=chunk)
+                    yield chunk
+            worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        produced = outcome["output"].shape[1] - prompt_length
+        last = AIMessageChunk(content="", usage_metadata=usage(prompt_length, produced),
+                              response_metadata={"model": self.model_spec})
+        yield ChatGenerationChunk(message=last)
+
+
+def usage(prompt_tokens: int, output_tokens: int) -> dict[str, int]:
+    total = prompt_tokens + output_tokens
+    return {"input_tokens": prompt_tokens, "output_tokens": output_tokens, "total_tokens": total}
 
 
 def hf_chat_model(name: str, options: dict[str, Any], temperature: float, seed: int) -> HFChatModel:

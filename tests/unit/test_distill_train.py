@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from langchain_core.messages import HumanMessage, SystemMessage
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -16,7 +17,7 @@ from storypainter.agent.graph import build_graph, run_config
 from storypainter.backends import registry
 from storypainter.cli import main
 from storypainter.distill.export import Filters, export_runs
-from storypainter.distill.hf_chat import use_hf_provider
+from storypainter.distill.hf_chat import hf_chat_model, use_hf_provider
 from storypainter.distill.train import TrainSettings, train
 from storypainter.schema import Story
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
@@ -105,6 +106,15 @@ def test_sft_student_writes_the_teacher_story_as_the_graph_storyteller(distill_d
                           llm=f"hf:{tmp_path / 'sft'}", llm_options={"temperature": 0, "max_tokens": 400})
     output = graph_run(context)
     assert output["story"] == Story.model_validate_json(story_json(**SHORT_STORY))
+    student = hf_chat_model(str(tmp_path / "sft"), {"max_tokens": 400}, temperature=0, seed=0)
+    record = json.loads((tmp_path / "data" / "sft.jsonl").read_text().splitlines()[0])
+    roles = {"system": SystemMessage, "user": HumanMessage}
+    question = [roles[message["role"]](content=message["content"]) for message in record["messages"][:-1]]
+    chunks = list(student.stream(question, json_schema={"type": "object"}))
+    whole = student.invoke(question, json_schema={"type": "object"})
+    assert len(chunks) > 5, "the student's reply streams in pieces"
+    assert "".join(str(chunk.content) for chunk in chunks) == whole.content
+    assert sum(chunks[1:], chunks[0]).usage_metadata == whole.usage_metadata, "token counts survive streaming"
 
 
 def test_dpo_and_dpo_mix_train_on_their_own_pairs_and_save_a_merged_model(distill_data, tmp_path):
