@@ -119,17 +119,22 @@ def run_item(batch_dir: Path, item: dict, context: Context) -> ItemOutcome:
 
 
 class ProgressBar:
+    """One line per finished item: bar, count, elapsed time, an estimate of the time left, status."""
+
     def __init__(self, total: int, out: TextIO):
-        self.total, self.done, self.out, self.lock = total, 0, out, threading.Lock()
+        self.total, self.done, self.worked, self.out, self.lock = total, 0, 0, out, threading.Lock()
         self.started = time.perf_counter()
 
     def advance(self, outcome: ItemOutcome) -> None:
         with self.lock:
             self.done += 1
+            self.worked += not outcome.status.startswith("skipped")
             filled = int(30 * self.done / self.total)
             elapsed = time.perf_counter() - self.started
             bar = "#" * filled + "." * (30 - filled)
-            line = f"[{bar}] {self.done}/{self.total} {elapsed:6.1f}s  item {outcome.index:04d} {outcome.status}"
+            left = f"{elapsed / self.worked * (self.total - self.done):6.1f}s" if self.worked else "     ?"
+            line = (f"[{bar}] {self.done}/{self.total} {elapsed:6.1f}s, left ~{left}  "
+                    f"item {outcome.index:04d} {outcome.status}")
             print(line + (f": {outcome.error}" if outcome.error else ""), file=self.out, flush=True)
 
 

@@ -3,6 +3,7 @@ choice and behaviour of worker processes (forked, so they inherit the scripted p
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from dataclasses import replace
@@ -115,3 +116,14 @@ def test_worker_choices_are_checked(scripted):
     with pytest.raises(ConfigError, match="processes cannot share the Chroma example store"):
         choose_workers(replace(context, retrieval="similar"), 2, "processes")
     assert choose_workers(replace(context, llm="local:smollm2"), 2, "processes").processes == 2, "asked for"
+
+
+def test_progress_lines_count_items_and_estimate_the_time_left(scripted, tmp_path):
+    context = scripted(ScriptedChatModel(replies=[story_json()] * 2), ScriptedJudge([lambda point: "yes"]))
+    out = io.StringIO()
+    run_batch(tmp_path / "batch", THEMES[:2], context, concurrency=1, out=out, workers="threads")
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "batch: 2 items, 1 in flight: 1 threads in this process (asked for threads)"
+    assert lines[1].startswith("[###############...............] 1/2") and "left ~" in lines[1]
+    assert lines[2].startswith("[##############################] 2/2") and lines[2].endswith("item 0001 done")
+    assert "left ~   0.0s" in lines[2]
