@@ -94,11 +94,18 @@ def test_sigkill_then_resume_gives_exactly_n_complete_results(tmp_path, fake_ope
     assert "in 2 worker processes" in completed.stderr
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """Default SIGINT handling in the batch, even when this test runs in the background, where
+    the shell ignores SIGINT (and Python then never turns it into KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_the_batch_and_its_workers_cleanly(tmp_path, fake_openai):
     env = {key: value for key, value in os.environ.items() if key != "OPENAI_API_KEY"}
     batch_dir = tmp_path / "batch"
     running = subprocess.Popen(batch_command(tmp_path, fake_openai), cwd=tmp_path, env=env, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               preexec_fn=ctrl_c_as_in_a_terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
     deadline = time.time() + 120
     while len(finished(batch_dir)) < 2 and time.time() < deadline and running.poll() is None:
         time.sleep(0.05)
