@@ -211,12 +211,22 @@ class HFChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        """Text as generate() decodes it (transformers' TextIteratorStreamer; stop words are not applied)."""
+        """Text as generate() decodes it (transformers' TextIteratorStreamer; stop words are not applied).
+
+        A caller that stops reading early also stops the generation before the model is freed.
+        """
         import torch
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
         model, tokenizer, inputs, prompt_length, settings = self._prepare(messages, kwargs)
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        abandoned = threading.Event()
+
+        class Abandoned(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                return torch.full((input_ids.shape[0],), abandoned.is_set(), dtype=torch.bool)
+
+        settings["stopping_criteria"] = StoppingCriteriaList([*settings.get("stopping_criteria", []), Abandoned()])
         outcome: dict[str, Any] = {}
 
         def generate() -> None:
@@ -231,13 +241,16 @@ class HFChatModel(BaseChatModel):
         with _decode_lock:
             worker = threading.Thread(target=generate, daemon=True)
             worker.start()
-            for text in streamer:
-                if text:
-                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                    if run_manager:
-                        run_manager.on_llm_new_token(text, chunk=chunk)
-                    yield chunk
-            worker.join()
+            try:
+                for text in streamer:
+                    if text:
+                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                        if run_manager:
+                            run_manager.on_llm_new_token(text, chunk=chunk)
+                        yield chunk
+            finally:
+                abandoned.set()
+                worker.join()
         if "error" in outcome:
             raise outcome["error"]
         produced = outcome["output"].shape[1] - prompt_length

@@ -4,6 +4,7 @@ and the student serves as the graph's storyteller through the ``hf:`` provider."
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -115,6 +116,13 @@ def test_sft_student_writes_the_teacher_story_as_the_graph_storyteller(distill_d
     assert len(chunks) > 5, "the student's reply streams in pieces"
     assert "".join(str(chunk.content) for chunk in chunks) == whole.content
     assert sum(chunks[1:], chunks[0]).usage_metadata == whole.usage_metadata, "token counts survive streaming"
+    threads = threading.active_count()
+    abandoned = student.stream(question, json_schema={"type": "object"})
+    next(abandoned)
+    assert threading.active_count() == threads + 1, "generation runs beside the reader"
+    abandoned.close()
+    assert threading.active_count() == threads, "a reader that stops early stops the generation"
+    assert student.invoke(question, json_schema={"type": "object"}).content == whole.content
 
 
 def test_dpo_and_dpo_mix_train_on_their_own_pairs_and_save_a_merged_model(distill_data, tmp_path):
