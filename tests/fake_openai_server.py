@@ -16,6 +16,7 @@ import re
 import sys
 import threading
 import time
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def completion(content: str, model: str) -> dict:
 STATEMENT = re.compile(r"^(\d+)\. ", re.MULTILINE)
 
 
+@cache
 def picture_b64(width: int = 256, height: int = 256) -> str:
     from PIL import Image
 

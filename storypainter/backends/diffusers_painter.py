@@ -165,6 +165,7 @@ class DiffusersPainter:
         self.width = width
         self.height = height
         self.offloaded = settings.enable_model_cpu_offload and device != "cpu"
+        self.steps_reportable = "callback_on_step_end" in inspect.signature(pipeline.__call__).parameters
         self.lock = threading.Lock()  # a pipeline (its scheduler) serves one image at a time
 
     @classmethod
@@ -220,7 +221,7 @@ class DiffusersPainter:
             arguments["guidance_scale"] = self.settings.guidance
         if self.settings.negative_prompt:
             arguments["negative_prompt"] = self.settings.negative_prompt
-        if progress is not None and "callback_on_step_end" in inspect.signature(self.pipeline.__call__).parameters:
+        if progress is not None and self.steps_reportable:
             arguments["callback_on_step_end"] = step_reporter(progress, self.settings.steps)
         try:
             return self.pipeline(**arguments).images[0]

@@ -153,6 +153,24 @@ def to_chat_messages(messages: list[BaseMessage]) -> list[dict[str, str]]:
     return [{"role": roles.get(message.type, "user"), "content": str(message.content)} for message in messages]
 
 
+def usage_metadata(input_tokens: int, output_tokens: int) -> dict[str, int]:
+    return {"input_tokens": input_tokens, "output_tokens": output_tokens, "total_tokens": input_tokens + output_tokens}
+
+
+def token_chunk(text: str, run_manager: CallbackManagerForLLMRun | None) -> ChatGenerationChunk:
+    """One streamed piece of a reply, announced to LangChain's callbacks (LangGraph's ``messages`` mode)."""
+    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+    if run_manager:
+        run_manager.on_llm_new_token(text, chunk=chunk)
+    return chunk
+
+
+def closing_chunk(input_tokens: int, output_tokens: int, metadata: dict[str, Any]) -> ChatGenerationChunk:
+    """The empty last piece of a streamed reply: it carries the token counts and response metadata."""
+    usage = usage_metadata(input_tokens, output_tokens)
+    return ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage, response_metadata=metadata))
+
+
 class LocalChatModel(BaseChatModel):
     """llama.cpp chat model; pass ``json_schema=...`` to constrain the reply to a schema."""
 
@@ -201,15 +219,10 @@ class LocalChatModel(BaseChatModel):
         usage = reply.get("usage", {})
         message = AIMessage(
             content=choice["message"]["content"] or "",
-            usage_metadata={
-                "input_tokens": usage.get("prompt_tokens", 0),
-                "output_tokens": usage.get("completion_tokens", 0),
-                "total_tokens": usage.get("total_tokens", 0),
-            },
+            usage_metadata=usage_metadata(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
             response_metadata={"finish_reason": choice.get("finish_reason"), "model": Path(self.model_path).name},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
-
 
     def _stream(
         self,
@@ -229,14 +242,10 @@ class LocalChatModel(BaseChatModel):
                 if not text:
                     continue
                 produced += 1
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                if run_manager:
-                    run_manager.on_llm_new_token(text, chunk=chunk)
-                yield chunk
+                yield token_chunk(text, run_manager)
             prompt_tokens = max(llama.n_tokens - produced, 0)  # the context holds prompt + reply
-        usage = {"input_tokens": prompt_tokens, "output_tokens": produced, "total_tokens": prompt_tokens + produced}
         metadata = {"finish_reason": finish_reason, "model": Path(self.model_path).name}
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage, response_metadata=metadata))
+        yield closing_chunk(prompt_tokens, produced, metadata)
 
 
 def local_chat_model(name: str, options: dict[str, Any], temperature: float, seed: int) -> LocalChatModel:

@@ -19,11 +19,11 @@ from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from storypainter.backends import registry
-from storypainter.backends.local_llm import to_chat_messages
+from storypainter.backends.local_llm import closing_chunk, to_chat_messages, token_chunk, usage_metadata
 from storypainter.errors import BackendError
 
 _models: dict[str, Any] = {}
@@ -200,7 +200,7 @@ class HFChatModel(BaseChatModel):
             output = model.generate(**inputs, **settings)
         new_tokens = output[0, prompt_length:]
         text = cut_at_stop(tokenizer.decode(new_tokens, skip_special_tokens=True), stop)
-        message = AIMessage(content=text, usage_metadata=usage(prompt_length, len(new_tokens)),
+        message = AIMessage(content=text, usage_metadata=usage_metadata(prompt_length, len(new_tokens)),
                             response_metadata={"model": self.model_spec})
         return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -244,24 +244,13 @@ class HFChatModel(BaseChatModel):
             try:
                 for text in streamer:
                     if text:
-                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-                        if run_manager:
-                            run_manager.on_llm_new_token(text, chunk=chunk)
-                        yield chunk
+                        yield token_chunk(text, run_manager)
             finally:
                 abandoned.set()
                 worker.join()
         if "error" in outcome:
             raise outcome["error"]
-        produced = outcome["output"].shape[1] - prompt_length
-        last = AIMessageChunk(content="", usage_metadata=usage(prompt_length, produced),
-                              response_metadata={"model": self.model_spec})
-        yield ChatGenerationChunk(message=last)
-
-
-def usage(prompt_tokens: int, output_tokens: int) -> dict[str, int]:
-    total = prompt_tokens + output_tokens
-    return {"input_tokens": prompt_tokens, "output_tokens": output_tokens, "total_tokens": total}
+        yield closing_chunk(prompt_length, outcome["output"].shape[1] - prompt_length, {"model": self.model_spec})
 
 
 def hf_chat_model(name: str, options: dict[str, Any], temperature: float, seed: int) -> HFChatModel:
