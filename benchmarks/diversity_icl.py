@@ -92,7 +92,7 @@ def diversity(embedder, rows: list[dict]) -> float | None:
 
 def summarise(rows: list[dict]) -> dict[str, dict]:
     """Per strategy: diversity of all stories and of those that are not copies of an example."""
-    from storypainter.backends.embeddings import get_embedder
+    from storypainter.providers.embeddings import get_embedder
 
     embedder, table = get_embedder("minilm"), {}
     for strategy in STRATEGIES:

@@ -56,9 +56,9 @@ def schema_valid_rate(model, calls: int) -> tuple[float, float]:
     """Share of structured Story calls valid on the first try; mean seconds per call."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from storypainter.backends.structured import invoke_structured
     from storypainter.errors import StoryError
     from storypainter.prompts import render
+    from storypainter.providers.llms.structured import invoke_structured
     from storypainter.schema import Story
 
     system = SystemMessage(content=render("storyteller_cor", story_format=render("story_format")))
@@ -81,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         runs = [cold_generate(THEMES[i % len(THEMES)], i, Path(workdir)) for i in range(args.runs)]
-    from storypainter.backends.local_llm import local_chat_model
+    from storypainter.providers.llms.local import local_chat_model
 
     model = local_chat_model("smollm2", {"max_tokens": 768}, temperature=0.7, seed=0)
     speeds = llm_throughput(model, args.runs)

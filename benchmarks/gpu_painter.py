@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from storypainter.backends.diffusers_painter import DiffusersPainter
-from storypainter.backends.tiny_diffusion import build_tiny_pipeline
 from storypainter.layout import compose_layout
+from storypainter.providers.painters.diffusers_painter import DiffusersPainter
 from storypainter.schema import Story
+from tests.fixtures.tiny_diffusion import build_tiny_pipeline
 
 STORY = Story(
     title="Last Bus in the Rain",

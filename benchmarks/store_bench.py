@@ -31,9 +31,9 @@ import numpy as np
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from storypainter.backends.embeddings import HashingEmbedder
 from storypainter.memory.corpus import load_corpus
 from storypainter.memory.store import ExampleStore
+from storypainter.providers.embeddings import HashingEmbedder
 
 QUERIES, K = 200, 3
 PLACES = ("bus stop", "laundromat", "harbour", "bakery", "library", "train platform", "night market", "hospital ward",

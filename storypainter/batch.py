@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from storypainter.agent.context import Context
-from storypainter.backends import registry
 from storypainter.config import check_theme
 from storypainter.errors import ConfigError, StorypainterError
-from storypainter.progress import resume_run, start_run
+from storypainter.providers import registry
+from storypainter.runner import resume_run, start_run
 from storypainter.runs import read_json, write_json
 
 BATCH_FILE = "batch.json"
@@ -107,8 +107,8 @@ def run_item(batch_dir: Path, item: dict, context: Context) -> ItemOutcome:
             values = resume_run(run_dir, out=None)
             outcome.status = "resumed"
         else:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            values = start_run(item["theme"], replace(context, seed=item["seed"]), out=None, run_dir=run_dir)
+            item_context = replace(context, seed=item["seed"], out_dir=str(run_dir.parent))
+            values = start_run(item["theme"], item_context, out=None, run_dir=run_dir)
         outcome.score = values["result"].score
     except StorypainterError as error:
         outcome.status, outcome.error = "failed", str(error)

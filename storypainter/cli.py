@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from pathlib import Path
+import traceback
 
 from storypainter.commands import COMMAND_MODULES
-from storypainter.errors import StorypainterError
+from storypainter.errors import StorypainterError, describe_fault
 
 EXIT_INTERRUPTED = 130
 
@@ -35,10 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("storypainter: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except OSError as error:
-        where = f" {Path(error.filename)}" if getattr(error, "filename", None) else ""
-        print(f"storypainter: error:{where} {error.strerror or error}", file=sys.stderr)
-        return 1
+    except Exception as error:
+        if os.environ.get("STORYPAINTER_DEBUG"):
+            traceback.print_exc()
+        fault = describe_fault(error)
+        print(f"storypainter: error: {fault}", file=sys.stderr)
+        return fault.exit_code
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""Load and validate run settings from YAML plus command-line overrides."""
+"""Load and validate run settings: a shipped config by name or a YAML file, plus overrides.
+
+The defaults live in ``Context`` alone; a config states only what differs from them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +12,11 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from storypainter.agent.context import Context
-from storypainter.backends.registry import validate_provider_strings
 from storypainter.errors import ConfigError
+from storypainter.providers.registry import validate_provider_strings
 
 MAX_THEME_CHARS = 10_000
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -36,45 +38,44 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 
 
 def build_context(values: dict[str, Any], source: str = "settings") -> Context:
-    """Validate a mapping of settings into a Context (unknown keys are errors)."""
+    """Validate a mapping of settings into a Context (unknown keys and out-of-range values are errors)."""
     try:
         context = TypeAdapter(Context).validate_python(values)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(root)"
-        if first["type"] == "unexpected_keyword_argument":
-            raise ConfigError(f"{source}: unknown setting '{field}'") from None
-        raise ConfigError(f"{source}: {field}: {first['msg']}") from None
-    check_ranges(context, source)
+        raise ConfigError(f"{source}: {describe_setting_error(error)}") from None
     validate_provider_strings(context)
     return context
 
 
-def check_ranges(context: Context, source: str) -> None:
-    rules = [
-        (context.max_rounds >= 1, f"max_rounds must be at least 1, got {context.max_rounds}"),
-        (context.examples_k >= 0, f"examples_k must be 0 or more, got {context.examples_k}"),
-        (context.max_repairs >= 0, f"max_repairs must be 0 or more, got {context.max_repairs}"),
-        (0 <= context.alignment_threshold <= 1, "alignment_threshold must lie in 0..1"),
-        (0 < context.copy_threshold <= 1, "copy_threshold must lie in (0, 1]"),
-        (64 <= context.width <= 4096 and 64 <= context.height <= 4096, "width and height must lie in 64..4096"),
-        (0 <= context.temperature <= 2, "temperature must lie in 0..2"),
-    ]
-    for ok, message in rules:
-        if not ok:
-            raise ConfigError(f"{source}: {message}")
+def describe_setting_error(error: ValidationError) -> str:
+    """The first problem of a settings ValidationError as 'field: message'."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "(root)"
+    if first["type"] == "unexpected_keyword_argument":
+        return f"unknown setting '{field}'"
+    return f"{field}: {first['msg'].removeprefix('Value error, ')}"
+
+
+def shipped_configs() -> list[str]:
+    return sorted(path.stem for path in CONFIG_DIR.glob("*.yaml"))
+
+
+def config_path(config: str | Path) -> Path:
+    """A shipped config by name (``openai``) or a YAML file by path; a missing one is an error."""
+    if (CONFIG_DIR / f"{config}.yaml").is_file() and "/" not in str(config):
+        return CONFIG_DIR / f"{config}.yaml"
+    path = Path(config)
+    if not path.is_file():
+        raise ConfigError(f"config not found: {config} (a YAML path or one of: {', '.join(shipped_configs())})")
+    return path
 
 
 def load_context(config: str | Path | None = None, **overrides: Any) -> Context:
-    """Settings from a YAML file (default: configs/default.yaml) with overrides applied."""
-    path = Path(config) if config else CONFIG_DIR / "default.yaml"
-    values = read_yaml(path) if path.exists() or config else {}
+    """Settings from ``config`` (none: the defaults) with the non-None overrides applied."""
+    path = config_path(config) if config else None
+    values = read_yaml(path) if path else {}
     values.update({key: value for key, value in overrides.items() if value is not None})
-    return build_context(values, source=str(path))
-
-
-def with_overrides(context: Context, **overrides: Any) -> Context:
-    return replace(context, **{key: value for key, value in overrides.items() if value is not None})
+    return build_context(values, source=str(path) if path else "settings")
 
 
 def check_theme(theme: str) -> str:

@@ -27,3 +27,51 @@ class StoryError(StorypainterError):
 
 class PainterRefused(StorypainterError):
     """The painter refused the prompt (content policy); the story must change."""
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and the chain of errors behind it (``raise ... from`` and implicit context)."""
+    chain: list[BaseException] = []
+    while error is not None and error not in chain and len(chain) < 10:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return chain
+
+
+def _known_fault(error: BaseException) -> str | None:
+    """A one-line description for the faults people meet, or None."""
+    import errno
+    import json
+    import sqlite3
+
+    kind = type(error).__name__
+    if isinstance(error, sqlite3.DatabaseError) and "full" in str(error).lower():
+        return "the disk is full (writing checkpoints); free space and resume the run"
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return f"the disk is full ({getattr(error, 'filename', None) or 'writing'}); free space and resume the run"
+    if isinstance(error, sqlite3.DatabaseError):
+        return f"checkpoints.sqlite is corrupt or unreadable ({error}); start the run again with generate"
+    if isinstance(error, json.JSONDecodeError):
+        return f"a JSON file is corrupt ({error.msg} at line {error.lineno})"
+    if isinstance(error, ConnectionError) or "ConnectError" in kind or "APIConnectionError" in kind:
+        return f"cannot reach the model server ({error}); is it running, and is base_url right?"
+    if isinstance(error, TimeoutError) or "Timeout" in kind:
+        return "the model server did not answer in time (llm_options.timeout); try again or raise the timeout"
+    if isinstance(error, EOFError):
+        return "input ended while a review pause waited for an answer (run --review on a terminal)"
+    if isinstance(error, UnicodeError):
+        return f"text that is not valid UTF-8 ({error.reason}); pass the theme as UTF-8"
+    return None
+
+
+def describe_fault(error: BaseException) -> StorypainterError:
+    """Any exception as a StorypainterError with one line that names the problem."""
+    if isinstance(error, StorypainterError):
+        return error
+    for cause in _causes(error):
+        if (line := _known_fault(cause)) is not None:
+            return BackendError(line)
+    first_line = (str(error).strip().splitlines() or [""])[0][:200]
+    return StorypainterError(
+        f"unexpected {type(error).__name__}: {first_line} (STORYPAINTER_DEBUG=1 shows the traceback)"
+    )

@@ -1,5 +1,4 @@
-"""Run one request through the graph: durable (SQLite checkpoints in the run directory),
-with live progress, review pauses answered by a reviewer, and a closing summary.
+"""What a person sees of a run: progress lines, the token view, review questions, the summary.
 
 Live progress comes from the graph's stream: a line per node update, custom events (the
 painter's render events) and, when ``tokens`` is set, the storyteller's reply token by
@@ -11,21 +10,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
 from storypainter.agent.context import Context
-from storypainter.errors import StorypainterError
-from storypainter.runs import new_run_dir, read_json, write_json
+from storypainter.runs import read_json
 from storypainter.schema import CATEGORY_LABELS
-
-Reviewer = Callable[[dict[str, Any]], Any]
-
-
-class PausedForReview(StorypainterError):
-    """The run waits at a review pause and no reviewer is attached."""
 
 
 def describe_update(node: str, update: dict[str, Any]) -> str | None:
@@ -77,12 +67,6 @@ def summary(values: dict[str, Any], elapsed: float) -> str:
     timings = ", ".join(f"{node} {value:.2f}s" for node, value in seconds.items())
     lines.append(f"time     {timings}; total {elapsed:.1f}s")
     return "\n".join(lines)
-
-
-def mark_failed(run_dir: Path, status: str, error: str) -> None:
-    manifest_path = run_dir / "manifest.json"
-    manifest = read_json(manifest_path) if manifest_path.is_file() else {}
-    write_json(manifest_path, manifest | {"status": status, "error": error})
 
 
 TOKEN_MODES = ("text", "count")
@@ -166,78 +150,6 @@ def show_progress(mode: str, chunk: Any, out: TextIO) -> None:
             print(line, file=out, flush=True)
 
 
-def drive(run_dir: Path, context: Context, payload: dict, out: TextIO | None, reviewer: Reviewer | None,
-          resume: bool = False, tokens: str | None = None) -> dict:
-    """Stream the run to its end, answering review pauses; returns the final state.
-
-    On resume, a run with checkpoints continues from the last one (a finished run is
-    returned as it is); a run killed before its first checkpoint starts from ``payload``.
-    """
-    from langgraph.types import Command
-
-    from storypainter.agent.checkpoints import open_checkpointer, thread_config
-    from storypainter.agent.graph import graph as compiled_graph
-    from storypainter.agent.graph import run_config
-
-    config = run_config(context) | thread_config(run_dir)
-    with open_checkpointer(run_dir) as checkpointer:
-        graph = compiled_graph.copy(update={"checkpointer": checkpointer})
-        if resume:
-            snapshot = graph.get_state(config)
-            if snapshot.values and snapshot.values.get("result") is not None and not snapshot.next:
-                return snapshot.values
-            if snapshot.values:
-                payload = None  # continue; `next` may look empty while a killed step's writes are pending
-        while True:
-            values, interrupts = stream_run(graph, payload, config, context, out, tokens)
-            if not interrupts:
-                return values or graph.get_state(config).values
-            if reviewer is None:
-                raise PausedForReview(f"paused for review; continue with: storypainter resume {run_dir}")
-            payload = Command(resume=reviewer(interrupts[0].value))
-
-
-def guarded(run_dir: Path, action: Callable[[], dict]) -> dict:
-    """Run, marking the manifest failed or interrupted when the run does not finish."""
-    try:
-        return action()
-    except PausedForReview:
-        raise
-    except StorypainterError as error:
-        mark_failed(run_dir, "failed", str(error))
-        raise
-    except KeyboardInterrupt:
-        mark_failed(run_dir, "interrupted", "interrupted by the user")
-        raise
-
-
-def start_run(theme: str, context: Context, out: TextIO | None, reviewer: Reviewer | None = None,
-              run_dir: Path | None = None, tokens: str | None = None) -> dict:
-    """A new durable run; returns the final state (``result``, ``attempts``, ...)."""
-    run_dir = run_dir or new_run_dir(context.out_dir, theme)
-    write_json(run_dir / "request.json", {"theme": theme, "context": asdict(context)})
-    if out:
-        print(f"storypainter: {theme or '(free theme)'!r} -> {run_dir}", file=out, flush=True)
-    payload = {"theme": theme, "run_dir": str(run_dir)}
-    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer, tokens=tokens))
-
-
-def resume_run(run_dir: Path, out: TextIO | None, reviewer: Reviewer | None = None,
-               tokens: str | None = None) -> dict:
-    """Continue an interrupted, failed or paused run from its last checkpoint."""
-    from storypainter.config import build_context
-
-    request_path = run_dir / "request.json"
-    if not request_path.is_file():
-        raise StorypainterError(f"not a run directory (no request.json): {run_dir}")
-    request = read_json(request_path)
-    context = build_context(request["context"], source=str(request_path))
-    payload = {"theme": request["theme"], "run_dir": str(run_dir)}
-    if out:
-        print(f"storypainter: resuming {run_dir}", file=out, flush=True)
-    return guarded(run_dir, lambda: drive(run_dir, context, payload, out, reviewer, resume=True, tokens=tokens))
-
-
 def ask(prompt: str, choices: dict[str, str]) -> str:
     while True:
         answer = input(prompt).strip().lower()[:1]
@@ -282,12 +194,3 @@ def terminal_reviewer(payload: dict[str, Any]) -> dict[str, Any]:
 def token_mode(echo: bool, out: TextIO = sys.stderr) -> str | None:
     """``text`` when asked to echo tokens, a live count on a terminal, else none."""
     return "text" if echo else ("count" if out.isatty() else None)
-
-
-def run_with_progress(theme: str, context: Context, quiet: bool = False, reviewer: Reviewer | None = None,
-                      tokens: str | None = None) -> int:
-    """Generate one storytelling image; print progress and a summary; exit code."""
-    started = time.perf_counter()
-    values = start_run(theme, context, None if quiet else sys.stderr, reviewer, tokens=tokens)
-    print(summary(values, time.perf_counter() - started))
-    return 0

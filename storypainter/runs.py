@@ -23,6 +23,7 @@ import os
 import re
 import tempfile
 import time
+import uuid
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -131,6 +132,35 @@ def new_run_dir(out_dir: str | Path, theme: str) -> Path:
         raise ConfigError(f"run directory would escape {root}")
     run_dir.mkdir()
     return run_dir
+
+
+def create_run(out_dir: str | Path, theme: str, context: dict[str, Any], run_dir: Path | None = None) -> Path:
+    """The one place a run directory is opened: the directory (new inside ``out_dir`` unless given),
+    request.json (theme, settings, the checkpoint thread id) and a ``running`` manifest."""
+    run_dir = Path(run_dir) if run_dir else new_run_dir(out_dir, theme)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json(run_dir / "request.json", {"theme": theme, "context": context, "thread_id": uuid.uuid4().hex})
+    write_json(
+        run_dir / "manifest.json",
+        {"status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "versions": package_versions()},
+    )
+    return run_dir
+
+
+def inside(path: str | Path, root: str | Path) -> bool:
+    """Whether ``path`` lies strictly inside ``root`` (after resolving links and '..')."""
+    resolved, base = Path(path).expanduser().resolve(), Path(root).expanduser().resolve()
+    return resolved != base and resolved.is_relative_to(base)
+
+
+def mark_status(run_dir: Path, status: str, error: str) -> None:
+    """Record how a run ended badly (``failed`` or ``interrupted``) and why, keeping the rest of its manifest."""
+    manifest_path = Path(run_dir) / "manifest.json"
+    try:
+        manifest = read_json(manifest_path) if manifest_path.is_file() else {}
+    except (OSError, ValueError):
+        manifest = {}
+    write_json(manifest_path, (manifest if isinstance(manifest, dict) else {}) | {"status": status, "error": error})
 
 
 def attempt_dir(run_dir: str | Path, number: int) -> Path:

@@ -12,7 +12,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from storypainter.agent.context import Context
-from storypainter.backends import registry
+from storypainter.providers import registry
 
 
 @pytest.fixture
@@ -22,10 +22,9 @@ def scripted(tmp_path):
     installed = {}
 
     def setup(model, judge=None, **overrides) -> Context:
-        registry._ensure_registered()
         registry.register_llm("scripted", lambda name, options, context: model)
         if judge is not None:
-            registry.register_judge("scripted", lambda name, options, context: judge)
+            registry.register_judge("scripted", lambda name, options, context, get_llm: judge)
         installed.update(model=model, judge=judge)
         settings = dict(
             llm="scripted:story", judge="scripted" if judge is not None else "layout", embeddings="hash",

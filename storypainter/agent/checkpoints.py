@@ -41,5 +41,7 @@ def open_checkpointer(run_dir: str | Path) -> Iterator[Any]:
         yield SqliteSaver(connection, serde=JsonPlusSerializer(allowed_msgpack_modules=schema_types()))
 
 
-def thread_config(run_dir: str | Path) -> dict[str, Any]:
-    return {"configurable": {"thread_id": Path(run_dir).name}}
+def thread_config(thread_id: str) -> dict[str, Any]:
+    """The checkpoint thread of a run: its id is stored in request.json, so a renamed or copied
+    run directory keeps its checkpoints."""
+    return {"configurable": {"thread_id": thread_id}}

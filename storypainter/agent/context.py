@@ -1,50 +1,78 @@
-"""Runtime settings of a run: a dataclass, so LangGraph Studio shows it as a form.
+"""Runtime settings of a run: the ONLY place their defaults and bounds live.
 
-A YAML config file holds the same keys (see configs/default.yaml); unknown keys are
-rejected so that a typo is never silently ignored.
+A pydantic dataclass, so LangGraph Studio shows it as a form (each field's description
+below), and every way of building it is validated alike: ``Context(...)`` in Python, a
+YAML config, command-line flags and Studio. The defaults are the embedded offline
+default (no key, no GPU, no network); the shipped configs only state what differs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import asdict, field
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, field_validator
+from pydantic.dataclasses import dataclass
+
+MAX_ROUNDS = 20
+MAX_SEED = 2**63 - 1
+SECRET_WORDS = ("api_key", "apikey", "secret", "password", "token", "authorization")
+NOT_SECRET = ("api_key_env", "max_tokens")
 
 
-@dataclass(kw_only=True)
+def setting(default: Any, description: str) -> Any:
+    """A field with its default and its description for Studio (bounds go in the type)."""
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"description": description})
+    return field(default=default, metadata={"description": description})
+
+
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+@dataclass(kw_only=True, config=ConfigDict(extra="forbid"))
 class Context:
     """Everything a run needs besides its theme."""
 
-    __pydantic_config__ = ConfigDict(extra="forbid")
+    mode: Literal["naive", "cor"] = setting("cor", "prompt mode: naive (just ask) or cor (CoR-guided + examples)")
+    llm: str = setting("local:smollm2", "storyteller provider string, e.g. local:smollm2, openai:gpt-4.1")
+    llm_options: dict[str, Any] = setting({}, "storyteller options (max_tokens, n_ctx, base_url, timeout, ...)")
+    painter: str = setting("storyboard", "painter provider: storyboard, diffusers:<model>, openai-images:<model>")
+    painter_options: dict[str, Any] = setting({}, "painter options (steps, guidance, size, ...)")
+    judge: str = setting("layout", "'layout' (checks the painter's layout) or 'vlm:<provider string>'")
+    key_points: Literal["story", "llm"] = setting("story", "key points from the story's CoRs, or extracted by the LLM")
+    embeddings: str = setting("minilm", "'minilm', 'hash' or a sentence-transformers directory")
+    retrieval: Literal["none", "random", "similar", "mmr"] = setting("random", "in-context example strategy")
+    examples_k: Annotated[int, Field(ge=0, le=10)] = setting(2, "in-context examples per request")
+    examples_source: str = setting("seed", "'seed' (the project's corpus) or a path to a CogBench JSON file")
+    critic_loop: bool = setting(True, "false: the paper's single pass")
+    max_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] = setting(3, "attempt budget")
+    alignment_threshold: Fraction = setting(0.75, "alignment the critic needs to accept")
+    min_cors: Annotated[int, Field(ge=0, le=21)] = setting(3, "valid chains of reasoning a story needs")
+    copy_threshold: Annotated[float, Field(gt=0, le=1)] = setting(0.35, "n-gram overlap that counts as copying")
+    max_repairs: Annotated[int, Field(ge=0, le=5)] = setting(2, "re-asks after a malformed reply")
+    temperature: Annotated[float, Field(ge=0, le=2)] = setting(0.7, "sampling temperature")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = setting(0, "seed of the run (sampling, layout, picture)")
+    width: Annotated[int, Field(ge=32, le=4096)] = setting(768, "picture width in pixels")
+    height: Annotated[int, Field(ge=32, le=4096)] = setting(512, "picture height in pixels")
+    out_dir: Annotated[str, Field(min_length=1)] = setting("runs", "where run directories go")
+    memory_dir: Annotated[str, Field(min_length=1)] = setting(".storypainter", "example store and self-memory")
+    remember_threshold: Fraction = setting(0.6, "score a story needs to be remembered")
+    review: bool = setting(False, "pause for a person after the storyteller and the critic")
 
-    mode: Literal["naive", "cor"] = field(default="cor", metadata={"description": "prompt mode"})
-    llm: str = field(default="local:smollm2", metadata={"description": "storyteller provider string"})
-    llm_options: dict[str, Any] = field(default_factory=dict)
-    painter: str = field(default="storyboard", metadata={"description": "painter provider string"})
-    painter_options: dict[str, Any] = field(default_factory=dict)
-    judge: str = field(default="layout", metadata={"description": "'layout' or 'vlm:<provider string>'"})
-    key_points: Literal["story", "llm"] = field(default="story", metadata={"description": "key-point extractor"})
-    embeddings: str = field(default="minilm", metadata={"description": "'minilm', 'hash' or a model directory"})
-    retrieval: Literal["none", "random", "similar", "mmr"] = "random"
-    examples_k: int = 3
-    examples_source: str = field(default="seed", metadata={"description": "'seed' or a CogBench JSON path"})
-    critic_loop: bool = field(default=True, metadata={"description": "false: the paper's single pass"})
-    max_rounds: int = 3
-    alignment_threshold: float = 0.75
-    min_cors: int = 3
-    copy_threshold: float = 0.35
-    max_repairs: int = 2
-    temperature: float = 0.7
-    seed: int = 0
-    width: int = 768
-    height: int = 512
-    out_dir: str = "runs"
-    memory_dir: str = ".storypainter"
-    remember_threshold: float = 0.6
-    review: bool = field(default=False, metadata={"description": "pause for a person after storyteller and critic"})
+    @field_validator("llm_options", "painter_options")
+    @classmethod
+    def no_secrets(cls, options: dict[str, Any]) -> dict[str, Any]:
+        """Secrets come from the environment only: a key, token or password in options is refused."""
+        for key, value in options.items():
+            if key.lower() not in NOT_SECRET and any(word in key.lower() for word in SECRET_WORDS):
+                raise ValueError(f"'{key}' looks like a secret; put it in an environment variable (api_key_env)")
+            if key == "base_url" and (urlsplit(str(value)).username or urlsplit(str(value)).password):
+                raise ValueError("base_url carries credentials; put them in an environment variable")
+        return options
 
     def fingerprint(self) -> str:
         """A short hash of every setting, for the run manifest."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from storypainter.commands.generate import add_run_options, run_options
+from storypainter.commands.settings_flags import add_context_flags, context_overrides
 
 
 def add_parser(subparsers) -> None:
@@ -15,7 +15,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--workers", choices=("auto", "threads", "processes"), default="auto",
                         help="threads in this process, or spread over one process per core "
                         "(auto: processes unless a model or the Chroma store lives in-process)")
-    add_run_options(parser)
+    add_context_flags(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"batch: --count must be at least 1, got {args.count}")
     if not args.out_dir:
         raise ConfigError("batch: --out DIR is required (it is also how a killed batch resumes)")
-    context = load_context(args.config, **run_options(args))
+    context = load_context(args.config, **context_overrides(args))
     themes = read_themes(args.themes_file) if args.themes_file else [""] * args.count
     outcomes = run_batch(Path(args.out_dir), themes, context, args.concurrency, workers=args.workers)
     print(summary_table(outcomes))

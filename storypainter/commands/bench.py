@@ -19,14 +19,13 @@ from dataclasses import MISSING, asdict, fields, replace
 from pathlib import Path
 
 MODES = ("naive", "cor", "cor+critic")
-DEFAULT_EXAMPLES_K = 3
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("bench", help="the paper's ablation: naive vs cor vs cor+critic on the same seeds")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated subset of {','.join(MODES)}")
     parser.add_argument("-n", type=int, default=10, help="stories per mode (seeds S..S+N-1, default 10)")
-    parser.add_argument("--config", help="YAML settings file (default: configs/default.yaml)")
+    parser.add_argument("--config", help="a shipped config by name or a YAML file (default: the defaults)")
     parser.add_argument("--out", default="bench", help="output folder (default: ./bench)")
     parser.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     parser.add_argument("--themes", help="file with one theme per line, used in turn (default: the empty theme)")
@@ -67,12 +66,18 @@ def mode_context(base, mode: str, seed: int, root: Path):
         return replace(base, mode="naive", retrieval="none", examples_k=0, critic_loop=False, max_rounds=1, **folders)
     dynamic = base.retrieval != "none" and base.examples_k > 0
     retrieval = base.retrieval if dynamic else "random"
-    examples_k = base.examples_k if dynamic else DEFAULT_EXAMPLES_K
+    examples_k = base.examples_k if dynamic else default_setting("examples_k")
     critic = mode == "cor+critic"
     return replace(
         base, mode="cor", retrieval=retrieval, examples_k=examples_k, critic_loop=critic,
         max_rounds=base.max_rounds if critic else 1, **folders,
     )
+
+
+def default_setting(name: str):
+    from storypainter.agent.context import Context
+
+    return getattr(Context(), name)
 
 
 def same_settings(stored: dict, context) -> bool:
@@ -102,22 +107,17 @@ def finished_run(theme: str, context) -> tuple[Path, str] | None:
     return None
 
 
-def run_once(graph, theme: str, context) -> tuple[Path, str]:
-    """Run the graph once into a fresh run directory; returns it and an error ('' when it finished)."""
-    from storypainter.agent.graph import run_config
+def run_once(theme: str, context) -> tuple[Path, str]:
+    """One durable run through the runner; returns its directory and an error ('' when it finished)."""
     from storypainter.errors import StorypainterError
-    from storypainter.progress import mark_failed
+    from storypainter.runner import start_run
     from storypainter.runs import new_run_dir
 
     run_dir = new_run_dir(context.out_dir, theme)
     try:
-        graph.invoke({"theme": theme, "run_dir": str(run_dir)}, context=context, config=run_config(context))
+        start_run(theme, context, out=None, run_dir=run_dir)
     except StorypainterError as error:
-        mark_failed(run_dir, "failed", str(error))
         return run_dir, str(error)
-    except KeyboardInterrupt:
-        mark_failed(run_dir, "interrupted", "interrupted by the user")
-        raise
     return run_dir, ""
 
 
@@ -142,9 +142,6 @@ def describe_run(run_dir: Path, error: str, took: str) -> str:
 
 def run_all(modes: list[str], seeds: list[int], themes: list[str], base, root: Path) -> dict[str, list[Path]]:
     """Every (seed, mode) pair, seeds outermost so that modes see the same machine load."""
-    from storypainter.agent.graph import build_graph
-
-    graph = build_graph()
     run_dirs: dict[str, list[Path]] = {mode: [] for mode in modes}
     total, done = len(modes) * len(seeds), 0
     for index, seed in enumerate(seeds):
@@ -152,7 +149,7 @@ def run_all(modes: list[str], seeds: list[int], themes: list[str], base, root: P
         for mode in modes:
             started, context = time.perf_counter(), mode_context(base, mode, seed, root)
             earlier = finished_run(theme, context)
-            run_dir, error = earlier or run_once(graph, theme, context)
+            run_dir, error = earlier or run_once(theme, context)
             run_dirs[mode].append(run_dir)
             done += 1
             took = "reused" if earlier else f"{time.perf_counter() - started:.1f}s"
@@ -175,7 +172,7 @@ def evaluate_modes(run_dirs: dict[str, list[Path]], embedder: str, k: int) -> di
 def bench_notes(args: argparse.Namespace, base, seeds: list[int], themes: list[str], embedder: str, k: int) -> str:
     theme_text = "the empty theme" if themes == [""] else f"{len(themes)} themes from {args.themes}"
     return (
-        f"Config {args.config or 'configs/default.yaml'}: storyteller {base.llm}, painter {base.painter}, "
+        f"Config {args.config or 'default'}: storyteller {base.llm}, painter {base.painter}, "
         f"judge {base.judge}, key points from {base.key_points}; seeds {seeds[0]}..{seeds[-1]} with {theme_text}; "
         f"cor+critic budget {base.max_rounds} rounds; diversity over {embedder} embeddings, k={k}."
     )

@@ -70,7 +70,8 @@ def add_parser(subparsers) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from storypainter.distill.export import Filters, export_runs, export_seed_corpus
+    from storypainter.distill.export import Filters, export_runs
+    from storypainter.distill.seed import export_seed_corpus
     from storypainter.errors import ConfigError
 
     if not 0 <= args.eval_split < 1:

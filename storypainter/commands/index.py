@@ -18,7 +18,7 @@ def add_parser(subparsers) -> None:
     query.add_argument("--strategy", choices=["similar", "mmr"], default="similar", help="retrieval strategy")
     for sub in (build, info, query):
         sub.add_argument("--source", help="'seed' or a CogBench-format .json / project .jsonl file")
-        sub.add_argument("--config", help="YAML settings file (default: configs/default.yaml)")
+        sub.add_argument("--config", help="a shipped config by name or a YAML file (default: the defaults)")
 
 
 def run(args: argparse.Namespace) -> int:

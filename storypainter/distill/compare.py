@@ -63,8 +63,8 @@ def build_prompts(n: int, seed: int, examples_k: int) -> list[Prompt]:
 
 
 def answer(model: Any, prompt: Prompt, repairs: int) -> Outcome:
-    from storypainter.backends.structured import invoke_structured
     from storypainter.errors import StoryError
+    from storypainter.providers.llms.structured import invoke_structured
 
     started = time.perf_counter()
     try:
@@ -76,7 +76,7 @@ def answer(model: Any, prompt: Prompt, repairs: int) -> Outcome:
 
 def run_model(name: str, spec: str, prompts: list[Prompt], settings: dict[str, Any]) -> ModelResult:
     """Every prompt through one model, with a progress line per story."""
-    from storypainter.distill.hf_chat import hf_chat_model
+    from storypainter.providers.llms.hf import hf_chat_model
 
     model = hf_chat_model(spec, settings, temperature=settings["temperature"], seed=0)
     result = ModelResult(name, spec)
@@ -95,7 +95,7 @@ def mean(values: list[float]) -> float | None:
 
 def parsed_object(reply: str) -> dict[str, Any] | None:
     """The reply's JSON object, or None when it holds none."""
-    from storypainter.backends.structured import extract_json
+    from storypainter.providers.llms.structured import extract_json
 
     try:
         value = json.loads(extract_json(reply))
@@ -161,7 +161,7 @@ def markdown_table(rows: dict[str, dict[str, Any]]) -> str:
 
 def compare(models: dict[str, str], n: int, settings: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """(markdown table, JSON-ready details) for the named models on the same prompts and seeds."""
-    from storypainter.backends.embeddings import get_embedder
+    from storypainter.providers.embeddings import get_embedder
 
     prompts = build_prompts(n, settings["seed"], settings["examples_k"])
     results = [run_model(name, spec, prompts, settings) for name, spec in models.items()]

@@ -263,17 +263,6 @@ def export_runs(
     return result
 
 
-def export_seed_corpus(out: Path, examples_k: int = 3, eval_split: float = 0.1, seed: int = 0) -> ExportResult:
-    """SFT data from the project's own seed corpus (hand-written scenes, not teacher outputs)."""
-    from storypainter.distill.seed import seed_corpus_samples
-
-    result = ExportResult(notes=[SEED_CORPUS_NOTE])
-    teachers = seed_corpus_samples(examples_k, seed, result.notes)
-    result.counts = write_dataset(out, teachers, {}, "seed-corpus", eval_split, seed)
-    write_summary(out, result, {"seed_corpus": True, "examples_k": examples_k})
-    return result
-
-
 def write_summary(out: Path, result: ExportResult, sources: dict[str, Any]) -> None:
     sources = {key: vars(value) if isinstance(value, Filters) else value for key, value in sources.items()}
     write_json(out / "export.json", {"counts": result.counts, "sources": sources, "notes": result.notes})

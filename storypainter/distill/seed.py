@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
-from storypainter.distill.export import TeacherSample
+from storypainter.distill.export import SEED_CORPUS_NOTE, ExportResult, TeacherSample, write_dataset, write_summary
 from storypainter.memory.corpus import load_seed_corpus
 from storypainter.nodes.storyteller import build_messages
 from storypainter.schema import DIMENSIONS, ChainOfReasoning, Example, Plan, Story, VisibleText
@@ -109,3 +110,12 @@ def seed_corpus_samples(examples_k: int, seed: int, notes: list[str]) -> list[Te
                           story=story_from_example(example))
         )
     return samples
+
+
+def export_seed_corpus(out: Path, examples_k: int = 3, eval_split: float = 0.1, seed: int = 0) -> ExportResult:
+    """SFT data from the project's own seed corpus (hand-written scenes, not teacher outputs)."""
+    result = ExportResult(notes=[SEED_CORPUS_NOTE])
+    teachers = seed_corpus_samples(examples_k, seed, result.notes)
+    result.counts = write_dataset(out, teachers, {}, "seed-corpus", eval_split, seed)
+    write_summary(out, result, {"seed_corpus": True, "examples_k": examples_k})
+    return result

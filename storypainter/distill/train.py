@@ -147,7 +147,7 @@ def train(settings: TrainSettings) -> dict[str, Any]:
 
     from transformers import set_seed
 
-    from storypainter.distill.hf_chat import load_pretrained
+    from storypainter.providers.llms.hf import load_pretrained
 
     check_settings(settings)
     splits = load_splits(settings)

@@ -209,7 +209,7 @@ def load_runs(paths: Iterable[str | Path]) -> tuple[list[RunRow], list[str]]:
 
 def set_diversity(rows: list[RunRow], embedder: str = "minilm", k: int = 5) -> DiversityResult:
     """The paper's diversity over embeddings of the stories' descriptions."""
-    from storypainter.backends.embeddings import get_embedder
+    from storypainter.providers.embeddings import get_embedder
 
     if not rows:
         return DiversityResult(per_item=[], mean=0.0, k=0)

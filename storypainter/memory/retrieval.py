@@ -2,8 +2,8 @@
 
 Strategies: ``random`` (the paper's: k fresh examples per request, reproducible with a
 seed; drawn from the corpus file without Chroma), ``similar`` (nearest to the plan's
-setting) and ``mmr`` (maximal marginal relevance: relevant to the setting yet mutually
-diverse). ``similar`` and ``mmr`` go through the Chroma example store
+setting) and ``mmr`` (maximal marginal relevance, langchain_core's: relevant to the setting
+yet mutually diverse). ``similar`` and ``mmr`` go through the Chroma example store
 (``memory/store.py``), which may also lend one slot to a remembered story.
 """
 
@@ -13,17 +13,11 @@ import random
 from functools import cache
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from storypainter.memory.corpus import load_corpus
 from storypainter.schema import Example, Plan
 
 if TYPE_CHECKING:
     from storypainter.agent.context import Context
-
-MMR_LAMBDA = 0.5
-MMR_CANDIDATES = 20
-
 
 @cache
 def corpus_examples(source: str) -> tuple[Example, ...]:
@@ -37,32 +31,6 @@ def query_text(plan: Plan) -> str:
 
 def pick_random(pool: list[Example], k: int, seed: str) -> list[Example]:
     return random.Random(seed).sample(pool, min(k, len(pool)))
-
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
-
-
-def pick_similar(query: np.ndarray, vectors: np.ndarray, k: int) -> list[int]:
-    similarity = normalise(vectors) @ (query / max(np.linalg.norm(query), 1e-12))
-    return [int(index) for index in np.argsort(-similarity, kind="stable")[:k]]
-
-
-def pick_mmr(query: np.ndarray, vectors: np.ndarray, k: int, weight: float = MMR_LAMBDA) -> list[int]:
-    """Greedy MMR: argmax of weight * relevance - (1 - weight) * max similarity to chosen."""
-    unit = normalise(vectors)
-    relevance = unit @ (query / max(np.linalg.norm(query), 1e-12))
-    chosen: list[int] = []
-    redundancy = np.full(len(unit), -np.inf)
-    for _ in range(min(k, len(unit))):
-        penalty = np.where(np.isfinite(redundancy), redundancy, 0.0)
-        score = weight * relevance - (1 - weight) * penalty
-        score[chosen] = -np.inf
-        best = int(np.argmax(score))
-        chosen.append(best)
-        redundancy = np.maximum(redundancy, unit @ unit[best])
-    return chosen
 
 
 def select_examples(context: Context, plan: Plan, request_key: str) -> list[Example]:

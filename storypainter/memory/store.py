@@ -10,9 +10,9 @@
 - The ``generated`` collection mirrors self-memory (``generated.jsonl``) incrementally:
   new lines are embedded and added, vanished or rewritten lines are deleted.
 - Search: ``similar`` is Chroma's nearest neighbours; ``mmr`` takes a pool of
-  ``max(4k, 20)`` nearest with their vectors and picks k greedily (``pick_mmr``). Then the
-  remembered story nearest to the query takes the last slot when k > 1, its score passed
-  the remember threshold and its cosine similarity to the query is at least
+  ``max(4k, 20)`` nearest with their vectors and picks k greedily (langchain_core's
+  ``maximal_marginal_relevance``). Then the remembered story nearest to the query takes
+  the last slot when k > 1, its score passed the remember threshold and its cosine similarity to the query is at least
   ``GENERATED_MIN_SIMILARITY``; the copy guard still compares the story with it.
 
 chromadb is imported inside functions only, so importing this module stays light.
@@ -33,16 +33,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from langchain_core.vectorstores.utils import maximal_marginal_relevance
 
 from storypainter.errors import BackendError, ConfigError
 from storypainter.memory.corpus import load_corpus
-from storypainter.memory.retrieval import MMR_CANDIDATES, pick_mmr
 from storypainter.memory.self_memory import generated_path, remembered_stories
 from storypainter.schema import Example
 
 if TYPE_CHECKING:
     from storypainter.agent.context import Context
-    from storypainter.backends.embeddings import HashingEmbedder, SentenceEmbedder
+    from storypainter.providers.embeddings import HashingEmbedder, SentenceEmbedder
 
 Strategy = Literal["similar", "mmr"]
 GENERATED_MIN_SIMILARITY = 0.5
@@ -58,6 +58,9 @@ class Hit:
 
     example: Example
     similarity: float
+
+MMR_LAMBDA = 0.5
+MMR_CANDIDATES = 20
 
 
 def slug(text: str) -> str:
@@ -282,7 +285,8 @@ class ExampleStore:
             pool = k if strategy == "similar" else max(4 * k, MMR_CANDIDATES)
             hits, vectors = self.nearest(self.corpus(), vector, pool)
             if strategy == "mmr":
-                hits = [hits[index] for index in pick_mmr(vector, vectors, k)]
+                picks = maximal_marginal_relevance(vector, vectors, lambda_mult=MMR_LAMBDA, k=k)
+                hits = [hits[index] for index in picks]
             return self.with_generated(hits[:k], vector, k)
 
     def with_generated(self, hits: list[Hit], vector: np.ndarray, k: int) -> list[Hit]:
@@ -320,7 +324,7 @@ class ExampleStore:
 
 @cache
 def cached_store(memory_dir: str, source: str, embeddings: str, generated_threshold: float) -> ExampleStore:
-    from storypainter.backends.embeddings import get_embedder
+    from storypainter.providers.embeddings import get_embedder
 
     return ExampleStore(memory_dir, get_embedder(embeddings), source, generated_threshold)
 

@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
-from storypainter.backends.registry import get_judge, get_llm
-from storypainter.backends.structured import invoke_structured
 from storypainter.evaluation.alignment import key_points_from_story, score_alignment
 from storypainter.evaluation.rules import check_story
 from storypainter.prompts import render
+from storypainter.providers.llms.structured import invoke_structured
+from storypainter.providers.registry import get_judge, get_llm
 from storypainter.runs import attempt_dir, write_json
 from storypainter.schema import AlignmentReport, Attempt, Decision, KeyPoint, RuleViolation, Story, StoryCheck
 

@@ -7,9 +7,10 @@ from langgraph.runtime import Runtime
 
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
-from storypainter.backends.registry import get_painter
 from storypainter.errors import PainterRefused
 from storypainter.layout import compose_layout
+from storypainter.providers.protocols import reports_progress
+from storypainter.providers.registry import get_painter
 from storypainter.runs import attempt_dir, write_json
 
 SEED_STRIDE = 7919  # a prime, so attempt seeds never collide across nearby run seeds
@@ -36,7 +37,7 @@ def painter(state: State, runtime: Runtime[Context]) -> dict:
     def report(step: int, steps: int) -> None:
         runtime.stream_writer({"event": "render", "attempt": number, "step": f"{step}/{steps}"})
 
-    progress = {"progress": report} if getattr(backend, "reports_progress", False) else {}
+    progress = {"progress": report} if reports_progress(backend) else {}
     try:
         image = backend.paint(story, layout, seed=image_seed(context.seed, number), path=path, **progress)
     except PainterRefused as refusal:

@@ -1,4 +1,4 @@
-"""Planner: opens the run directory and decides what the storyteller is asked for.
+"""Planner: opens the run directory (unless the runner did) and decides what the storyteller is asked for.
 
 Naive mode passes the theme through. CoR mode picks a varied subset of the seven
 reasoning dimensions (forcing all seven makes stories monotonous) and a setting that
@@ -8,16 +8,17 @@ keeps the user's theme while steering away from recently used times and places.
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import asdict
+from pathlib import Path
 
 from langgraph.runtime import Runtime
 
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
 from storypainter.config import check_theme
+from storypainter.errors import ConfigError
 from storypainter.memory.self_memory import recent_settings
-from storypainter.runs import new_run_dir, package_versions, write_json
+from storypainter.runs import create_run, inside, read_json, write_json
 from storypainter.schema import DIMENSIONS, Plan
 
 PLACES = (
@@ -97,15 +98,21 @@ def make_plan(theme: str, context: Context, recent: list[str]) -> Plan:
     )
 
 
+def open_run_dir(state: State, context: Context, theme: str) -> str:
+    """The run directory the runner opened (it must lie inside ``out_dir``), or a new one."""
+    given = state.get("run_dir")
+    if not given:
+        return str(create_run(context.out_dir, theme, asdict(context)))
+    if not inside(given, context.out_dir) or not Path(given, "request.json").is_file():
+        raise ConfigError(f"run_dir must be a run directory opened inside out_dir ({context.out_dir}): {given}")
+    return given
+
+
 def planner(state: State, runtime: Runtime[Context]) -> dict:
     context = runtime.context
     theme = check_theme(state.get("theme", ""))
-    run_dir = state.get("run_dir") or str(new_run_dir(context.out_dir, theme))
+    run_dir = open_run_dir(state, context, theme)
     recent = recent_settings(context) if context.mode == "cor" else []
     plan = make_plan(theme, context, recent)
-    write_json(f"{run_dir}/request.json", {"theme": theme, "context": asdict(context), "plan": plan})
-    write_json(
-        f"{run_dir}/manifest.json",
-        {"status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "versions": package_versions()},
-    )
+    write_json(f"{run_dir}/request.json", read_json(Path(run_dir, "request.json")) | {"plan": plan})
     return {"theme": theme, "run_dir": run_dir, "plan": plan, "attempt": 0}

@@ -7,11 +7,12 @@ from langgraph.runtime import Runtime
 
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
-from storypainter.backends.registry import get_llm
-from storypainter.backends.structured import invoke_structured
 from storypainter.errors import StoryError
 from storypainter.layout import compose_layout
 from storypainter.prompts import render
+from storypainter.providers.llms.structured import invoke_structured
+from storypainter.providers.protocols import takes_seed
+from storypainter.providers.registry import get_llm
 from storypainter.runs import attempt_dir, write_json
 from storypainter.schema import DIMENSION_LABELS, Decision, Example, Plan, Story
 
@@ -54,7 +55,7 @@ def storyteller(state: State, runtime: Runtime[Context]) -> dict:
     folder = attempt_dir(state["run_dir"], number)
     messages = build_messages(state["plan"], state.get("examples", []), state.get("story"), state.get("decision"))
     model = get_llm(context.llm, context.llm_options, context)
-    extra = {"seed": context.seed + number} if getattr(model, "accepts_seed", False) else {}
+    extra = {"seed": context.seed + number} if takes_seed(model) else {}
     try:
         reply = invoke_structured(model, messages, Story, context.max_repairs, **extra)
     except StoryError as error:

@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from storypainter.agent.graph import build_graph, run_config
-from storypainter.backends.local_llm import compact_schema, local_chat_model, resolve_model_path
-from storypainter.backends.structured import invoke_structured, wire_schema
 from storypainter.config import load_context
 from storypainter.errors import BackendError
+from storypainter.providers.llms.local import compact_schema, local_chat_model, resolve_model_path
+from storypainter.providers.llms.structured import invoke_structured, wire_schema
 from storypainter.schema import Story
 
 pytestmark = pytest.mark.slow

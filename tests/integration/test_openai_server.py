@@ -17,9 +17,9 @@ import pytest
 
 from storypainter.agent.context import Context
 from storypainter.agent.graph import build_graph, run_config
-from storypainter.backends import registry
-from storypainter.backends.local_llm import resolve_model_path
-from storypainter.progress import start_run
+from storypainter.providers import registry
+from storypainter.providers.llms.local import resolve_model_path
+from storypainter.runner import start_run
 from storypainter.schema import Story
 
 pytestmark = pytest.mark.slow

@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from storypainter.backends.embeddings import get_embedder
 from storypainter.memory.store import ExampleStore
+from storypainter.providers.embeddings import get_embedder
 
 pytestmark = pytest.mark.slow
 QUERIES = ("a rainy bus stop at night", "a family celebrating a festival", "a child at the doctor")

@@ -13,14 +13,14 @@ import torch
 from PIL import Image
 
 from storypainter.agent.graph import build_graph, run_config
-from storypainter.backends import registry
-from storypainter.backends.diffusers_painter import DiffusersPainter, DiffusionSettings
-from storypainter.backends.tiny_diffusion import build_tiny_pipeline
 from storypainter.errors import BackendError, ConfigError
 from storypainter.layout import compose_layout
-from storypainter.progress import start_run
+from storypainter.providers import registry
+from storypainter.providers.painters.diffusers_painter import DiffusersPainter, DiffusionSettings
+from storypainter.runner import start_run
 from storypainter.schema import Story
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
+from tests.fixtures.tiny_diffusion import build_tiny_pipeline
 
 WIDTH, HEIGHT = 64, 48
 FAST = {"steps": 2}

@@ -7,11 +7,11 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from storypainter.agent.context import Context
-from storypainter.backends import registry
-from storypainter.backends.openai_chat import openai_chat_model
-from storypainter.backends.structured import schema_binding, wire_schema
 from storypainter.config import CONFIG_DIR, load_context
 from storypainter.errors import ConfigError
+from storypainter.providers import registry
+from storypainter.providers.llms.openai_chat import openai_chat_model
+from storypainter.providers.llms.structured import schema_binding, wire_schema
 from storypainter.schema import Story
 
 SERVER = {"base_url": "http://127.0.0.1:9/v1", "max_tokens": 300}

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from storypainter.agent.graph import build_graph, run_config
-from storypainter.backends.openai_images import OpenAIImagesPainter, api_size
 from storypainter.errors import BackendError, PainterRefused
 from storypainter.layout import compose_layout
+from storypainter.providers.painters.openai_images import OpenAIImagesPainter, api_size
 from storypainter.schema import Story
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
 

@@ -14,11 +14,11 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from storypainter.agent.graph import build_graph, run_config
-from storypainter.backends import registry
-from storypainter.backends.storyboard import StoryboardPainter
-from storypainter.backends.vlm_judge import VlmJudge, parse_answers
 from storypainter.errors import BackendError
 from storypainter.layout import compose_layout
+from storypainter.providers import registry
+from storypainter.providers.judges.vlm import VlmJudge, parse_answers
+from storypainter.providers.painters.storyboard import StoryboardPainter
 from storypainter.schema import KeyPoint, Story
 from tests.fakes import ScriptedChatModel, story_json
 

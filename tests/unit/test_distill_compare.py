@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storypainter.backends.embeddings import get_embedder
 from storypainter.distill.compare import ModelResult, Outcome, build_prompts, markdown_table, metrics
+from storypainter.providers.embeddings import get_embedder
 from storypainter.schema import Story
 from tests.fakes import story_json
 

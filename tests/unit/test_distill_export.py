@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from storypainter.cli import main
-from storypainter.distill.export import Filters, export_runs, export_seed_corpus
-from storypainter.distill.hf_chat import closed_object_end, hf_chat_model
-from storypainter.distill.seed import parse_chain, story_from_example, visible_texts
+from storypainter.distill.export import Filters, export_runs
+from storypainter.distill.seed import export_seed_corpus, parse_chain, story_from_example, visible_texts
 from storypainter.errors import BackendError
 from storypainter.memory.corpus import load_seed_corpus
 from storypainter.nodes.storyteller import build_messages
+from storypainter.providers.llms.hf import closed_object_end, hf_chat_model
 from storypainter.runs import attempt_dir, write_json
 from storypainter.schema import Decision, Plan, Story
 from tests.fakes import story_json

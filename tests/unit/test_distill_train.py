@@ -15,11 +15,11 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from storypainter.agent.graph import build_graph, run_config
-from storypainter.backends import registry
 from storypainter.cli import main
 from storypainter.distill.export import Filters, export_runs
-from storypainter.distill.hf_chat import hf_chat_model, use_hf_provider
 from storypainter.distill.train import TrainSettings, train
+from storypainter.providers import registry
+from storypainter.providers.llms.hf import hf_chat_model
 from storypainter.schema import Story
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
 
@@ -102,7 +102,6 @@ def test_sft_student_writes_the_teacher_story_as_the_graph_storyteller(distill_d
     assert {"config.json", "model.safetensors", "tokenizer.json", "distill.json"} <= {
         path.name for path in (tmp_path / "sft").iterdir()
     }
-    use_hf_provider()
     context = single_pass(scripted, ScriptedChatModel(replies=[]), tmp_path / "as-student",
                           llm=f"hf:{tmp_path / 'sft'}", llm_options={"temperature": 0, "max_tokens": 400})
     output = graph_run(context)

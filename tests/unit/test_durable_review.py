@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from storypainter.backends import registry
 from storypainter.errors import StoryError
-from storypainter.progress import PausedForReview, resume_run, start_run
+from storypainter.providers import registry
+from storypainter.runner import PausedForReview, resume_run, start_run
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from storypainter.backends.local_llm import compact_schema, resolve_model_path
-from storypainter.backends.structured import wire_schema
 from storypainter.errors import BackendError
+from storypainter.providers.llms.local import compact_schema, resolve_model_path
+from storypainter.providers.llms.structured import wire_schema
 from storypainter.schema import Story
 
 

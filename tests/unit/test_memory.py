@@ -10,17 +10,41 @@ import numpy as np
 import pytest
 
 from storypainter.agent.context import Context
-from storypainter.backends.embeddings import HashingEmbedder
 from storypainter.cli import main
 from storypainter.errors import ConfigError
 from storypainter.evaluation.rules import check_story
 from storypainter.memory.corpus import SEED_CORPUS, load_cogbench, load_seed_corpus, load_story_jsonl
-from storypainter.memory.retrieval import pick_mmr, pick_similar, select_examples
+from storypainter.memory.retrieval import select_examples
 from storypainter.memory.self_memory import recent_settings, remember
 from storypainter.memory.store import ExampleStore, example_store
 from storypainter.nodes.planner import make_plan
+from storypainter.providers.embeddings import HashingEmbedder
 from storypainter.schema import Plan, Story
 from tests.fakes import story_json
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def pick_similar(query: np.ndarray, vectors: np.ndarray, k: int) -> list[int]:
+    """Reference: the k rows most cosine-similar to ``query``."""
+    similarity = unit_rows(vectors) @ (query / max(np.linalg.norm(query), 1e-12))
+    return [int(index) for index in np.argsort(-similarity, kind="stable")[:k]]
+
+
+def pick_mmr(query: np.ndarray, vectors: np.ndarray, k: int, weight: float = 0.5) -> list[int]:
+    """Reference greedy MMR: argmax of weight * relevance - (1 - weight) * max similarity to the chosen."""
+    unit = unit_rows(vectors)
+    relevance = unit @ (query / max(np.linalg.norm(query), 1e-12))
+    chosen: list[int] = []
+    for _ in range(min(k, len(unit))):
+        redundancy = (unit @ unit[chosen].T).max(axis=1) if chosen else np.zeros(len(unit))
+        score = weight * relevance - (1 - weight) * redundancy
+        score[chosen] = -np.inf
+        chosen.append(int(np.argmax(score)))
+    return chosen
+
 
 SEED_RECORDS = json.loads(SEED_CORPUS.read_text(encoding="utf-8"))
 QUERIES = (
@@ -123,7 +147,7 @@ def test_random_strategy_is_reproducible_per_seed_and_varies_across_seeds():
         return [e.id for e in select_examples(Context(retrieval="random", seed=seed), plan, "a kite festival")]
 
     assert draw(1) == draw(1)
-    assert len(set(draw(1))) == 3
+    assert len(set(draw(1))) == Context().examples_k
     assert len({tuple(draw(seed)) for seed in range(6)}) >= 5
 
 

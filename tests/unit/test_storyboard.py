@@ -8,7 +8,7 @@ import sys
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from storypainter.backends.storyboard import StoryboardPainter, expression_for, render_storyboard
+from storypainter.providers.painters.storyboard import StoryboardPainter, expression_for, render_storyboard
 from storypainter.schema import Box, LayoutEntity, SceneLayout, Story
 
 WIDTH, HEIGHT = 384, 256
@@ -213,6 +213,6 @@ def test_painting_twice_writes_identical_bytes(tmp_path):
 
 
 def test_importing_the_painter_does_not_load_pillow():
-    probe = "import sys, storypainter.backends.storyboard; print('PIL' in sys.modules)"
+    probe = "import sys, storypainter.providers.painters.storyboard; print('PIL' in sys.modules)"
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "False"

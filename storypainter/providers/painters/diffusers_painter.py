@@ -21,8 +21,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from storypainter.backends.image_prompt import image_prompt
 from storypainter.errors import BackendError, ConfigError
+from storypainter.providers.painters.image_prompt import image_prompt
 from storypainter.runs import atomic_write_bytes
 from storypainter.schema import RenderedImage, SceneLayout, Story
 

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from storypainter.errors import ConfigError
+from storypainter.providers import builtin
 
 if TYPE_CHECKING:
     from storypainter.agent.context import Context
 
 LlmFactory = Callable[[str, dict[str, Any], "Context"], Any]
 PainterFactory = Callable[[str, dict[str, Any], "Context"], Any]
-JudgeFactory = Callable[[str, dict[str, Any], "Context"], Any]
+JudgeFactory = Callable[[str, dict[str, Any], "Context", LlmFactory], Any]  # the last: get_llm
 
 # Providers that langchain's init_chat_model understands (its own integration package must be installed).
 INIT_CHAT_MODEL_PROVIDERS = frozenset(
@@ -48,9 +49,9 @@ INIT_CHAT_MODEL_PROVIDERS = frozenset(
 )
 KEY_ENV = {"openai": "OPENAI_API_KEY", "openai-images": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 
-_llm_factories: dict[str, LlmFactory] = {}
-_painter_factories: dict[str, PainterFactory] = {}
-_judge_factories: dict[str, JudgeFactory] = {}
+_llm_factories: dict[str, LlmFactory] = dict(builtin.LLMS)
+_painter_factories: dict[str, PainterFactory] = dict(builtin.PAINTERS)
+_judge_factories: dict[str, JudgeFactory] = dict(builtin.JUDGES)
 _cache: dict[tuple, Any] = {}
 _cache_lock = threading.RLock()  # a factory may build another backend (a VLM judge its model)
 
@@ -72,21 +73,8 @@ def split_provider(spec: str) -> tuple[str, str]:
     return prefix.strip(), name.strip()
 
 
-def _builtin_factories() -> None:
-    """Register the built-in backends (their modules import SDKs lazily)."""
-    from storypainter.backends import builtin
-
-    builtin.register_all()
-
-
-def _ensure_registered() -> None:
-    if not _llm_factories:
-        _builtin_factories()
-
-
 def validate_llm_spec(spec: str, options: dict[str, Any], field: str = "llm") -> None:
     """Cheap check of an LLM provider string: known prefix, a name, its key present."""
-    _ensure_registered()
     prefix, name = split_provider(spec)
     if not name:
         raise ConfigError(f"{field}: provider string '{spec}' needs the form 'provider:model'")
@@ -106,7 +94,6 @@ def check_key(prefix: str, spec: str, options: dict[str, Any], field: str) -> No
 
 
 def validate_provider_strings(context: Context) -> None:
-    _ensure_registered()
     validate_llm_spec(context.llm, context.llm_options)
     prefix, _ = split_provider(context.painter)
     if prefix not in _painter_factories:
@@ -135,7 +122,6 @@ def _freeze(options: dict[str, Any]) -> tuple:
 
 def get_llm(spec: str, options: dict[str, Any], context: Context) -> Any:
     """The chat model for a provider string; loaded once per process."""
-    _ensure_registered()
     prefix, name = split_provider(spec)
     factory = _llm_factories.get(prefix) or _llm_factories["init_chat_model"]
     return _cached(
@@ -145,16 +131,14 @@ def get_llm(spec: str, options: dict[str, Any], context: Context) -> Any:
 
 
 def get_painter(spec: str, options: dict[str, Any], context: Context) -> Any:
-    _ensure_registered()
     prefix, name = split_provider(spec)
     key = ("painter", spec, _freeze(options), context.width, context.height)
     return _cached(key, lambda: _painter_factories[prefix](name, options, context))
 
 
 def get_judge(spec: str, context: Context) -> Any:
-    _ensure_registered()
     prefix, name = split_provider(spec)
-    return _cached(("judge", spec, context.embeddings), lambda: _judge_factories[prefix](name, {}, context))
+    return _cached(("judge", spec, context.embeddings), lambda: _judge_factories[prefix](name, {}, context, get_llm))
 
 
 def clear_cache() -> None:

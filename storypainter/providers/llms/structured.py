@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from storypainter.errors import StoryError
 from storypainter.prompts import render
+from storypainter.providers.protocols import structured_style
 
 Model = TypeVar("Model", bound=BaseModel)
 FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
@@ -50,7 +51,7 @@ def wire_schema(model_cls: type[BaseModel]) -> dict[str, Any]:
 
 def schema_binding(model: Any, schema: dict[str, Any], name: str) -> dict[str, Any]:
     """Call arguments that make a backend constrain its output to the schema, where it can."""
-    style = getattr(model, "structured_style", None) or _style_of(model)
+    style = structured_style(model)
     if style == "grammar":
         return {"json_schema": schema}
     if style == "json_schema":
@@ -58,15 +59,6 @@ def schema_binding(model: Any, schema: dict[str, Any], name: str) -> dict[str, A
     if style == "json_object":
         return {"response_format": {"type": "json_object"}}
     return {}
-
-
-def _style_of(model: Any) -> str:
-    kind = type(model).__name__
-    if kind == "LocalChatModel":
-        return "grammar"
-    if kind == "ChatOpenAI":
-        return "json_schema"
-    return "prompt"
 
 
 def extract_json(text: str) -> str:

@@ -22,9 +22,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from storypainter.backends import registry
-from storypainter.backends.local_llm import closing_chunk, to_chat_messages, token_chunk, usage_metadata
 from storypainter.errors import BackendError
+from storypainter.providers.llms.local import closing_chunk, to_chat_messages, token_chunk, usage_metadata
 
 _models: dict[str, Any] = {}
 _openers: dict[str, list[int]] = {}
@@ -34,7 +33,7 @@ _decode_lock = threading.Lock()
 
 def model_source(spec: str) -> tuple[str, str | None]:
     """(directory, gguf file name or None) for a model directory or a GGUF model name/path."""
-    from storypainter.backends.local_llm import resolve_model_path
+    from storypainter.providers.llms.local import resolve_model_path
 
     directory = Path(spec).expanduser()
     if (directory / "config.json").is_file():
@@ -262,19 +261,3 @@ def hf_chat_model(name: str, options: dict[str, Any], temperature: float, seed: 
         seed=seed,
         repetition_penalty=float(options.get("repetition_penalty", 1.0)),
     )
-
-
-def hf_llm(name: str, options: dict[str, Any], context) -> HFChatModel:
-    """The registry factory for ``hf:<model>``."""
-    return hf_chat_model(name, options, temperature=context.temperature, seed=context.seed)
-
-
-def register_provider() -> None:
-    """Make ``hf:<model>`` an LLM provider (``backends.builtin.register_all`` calls this)."""
-    registry.register_llm("hf", hf_llm)
-
-
-def use_hf_provider() -> None:
-    """Register ``hf`` after the built-in providers (for callers that run before it is built in)."""
-    registry._ensure_registered()
-    register_provider()

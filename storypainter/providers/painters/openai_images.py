@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from storypainter.backends.image_prompt import image_prompt
 from storypainter.errors import BackendError, ConfigError, PainterRefused
+from storypainter.providers.painters.image_prompt import image_prompt
 from storypainter.runs import atomic_write_bytes
 from storypainter.schema import RenderedImage, SceneLayout, Story
 

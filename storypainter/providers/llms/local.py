@@ -182,6 +182,7 @@ class LocalChatModel(BaseChatModel):
     repeat_penalty: float = 1.1
     compact: bool = True
     accepts_seed: ClassVar[bool] = True
+    structured_style: ClassVar[str] = "grammar"
 
     @property
     def _llm_type(self) -> str:

@@ -18,8 +18,8 @@ from typing import Any, ClassVar, Literal
 
 from langchain_openai import ChatOpenAI
 
-from storypainter.backends.local_llm import compact_schema
 from storypainter.errors import ConfigError
+from storypainter.providers.llms.local import compact_schema
 
 STRUCTURED_STYLES = ("json_schema", "json_object_schema", "json_object", "prompt")
 OWN_OPTIONS = ("api_key_env", "structured", "compact_schema")
