@@ -206,7 +206,7 @@ class Verdict(Frozen):
     key_point: KeyPoint
     answer: Answer
     judge: str
-    level: Literal["layout", "pixel"] = "pixel"
+    level: Literal["layout", "ocr", "vlm", "pixel"] = "pixel"
     evidence: str = ""
 
 
@@ -218,7 +218,7 @@ class AlignmentReport(Frozen):
     overall: float | None = None
     abstentions: int = 0
     judge: str = ""
-    level: Literal["layout", "pixel"] = "pixel"
+    level: Literal["layout", "ocr", "vlm", "pixel"] = "pixel"
 
     def missed(self) -> list[KeyPoint]:
         return [verdict.key_point for verdict in self.verdicts if verdict.answer == "no"]
