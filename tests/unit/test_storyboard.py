@@ -216,3 +216,11 @@ def test_importing_the_painter_does_not_load_pillow():
     probe = "import sys, storypainter.providers.painters.storyboard; print('PIL' in sys.modules)"
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("x", [0.1, 0.3021, 0.4477, 0.6])
+def test_a_bag_in_the_foreground_strip_of_a_small_picture_is_drawn(x):
+    """Pillow refuses a rounded corner close to half a tiny box; the bag icon's corner shrinks in whole pixels."""
+    bag = LayoutEntity(label="school bag", kind="object", box=Box(x=x, y=0.905, w=0.17, h=0.085))
+    _, items = render_storyboard(scene(entities=[bag]), WIDTH, HEIGHT)
+    assert "icon: bag" in items[-1].details

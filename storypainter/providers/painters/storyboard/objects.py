@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from storypainter.providers.painters.storyboard.canvas import (
     INK,
     SHIRT_COLORS,
@@ -104,9 +106,9 @@ def _icon_bag(canvas: Canvas, area: Rect) -> None:
     size = min(x1 - x0, y1 - y0)
     cx = (x0 + x1) / 2
     canvas.draw.arc((cx - size * 0.22, y1 - size, cx + size * 0.22, y1 - size * 0.5), 180, 360, fill=INK, width=3)
-    canvas.draw.rounded_rectangle(
-        (cx - size * 0.42, y1 - size * 0.75, cx + size * 0.42, y1), radius=5, fill=(180, 60, 60), outline=INK, width=2
-    )
+    corner = min(5, max(0, math.floor(size * 0.375) - 1))  # whole pixels: Pillow refuses a corner near half the bag
+    bag = (cx - size * 0.42, y1 - size * 0.75, cx + size * 0.42, y1)
+    canvas.draw.rounded_rectangle(bag, radius=corner, fill=(180, 60, 60), outline=INK, width=2)
 
 
 def _icon_cup(canvas: Canvas, area: Rect) -> None:
