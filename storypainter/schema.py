@@ -3,6 +3,13 @@
 Every arrow in the graph carries one of these pydantic models, never free text:
 ``Plan`` -> ``Example`` -> ``Story`` + ``SceneLayout`` -> ``RenderedImage`` ->
 ``AlignmentReport`` + ``StoryCheck`` -> ``Decision``; an ``Attempt`` bundles one round.
+
+How much a ``Story`` may hold is sized for real human annotations (CogBench chains of
+reasoning run to 5 or more clues, an image lists 10-20 entities and has about 9 chains),
+with room to spare: up to ``MAX_CORS`` (24) chains of 1 to ``MAX_CLUES`` (8) clues each,
+``MAX_CHARACTERS`` (10) characters, ``MAX_OBJECTS`` (20) objects and ``MAX_VISIBLE_TEXTS``
+(4) visible texts. A tiny model's constrained decoding keeps its own, much tighter bounds
+(``providers/llms/local.py``: ``LIST_BOUNDS``), so its output is as constrained as ever.
 """
 
 from __future__ import annotations
@@ -95,11 +102,20 @@ class Example(Frozen):
         return sum(len(chain) for chain in self.cors.values())
 
 
+# Story limits, documented in the module docstring. Class docstrings become the JSON
+# schema's descriptions sent to models, so the limits are not restated there.
+MAX_CLUES = 8
+MAX_CHARACTERS = 10
+MAX_OBJECTS = 20
+MAX_VISIBLE_TEXTS = 4
+MAX_CORS = 24
+
+
 class ChainOfReasoning(Frozen):
     """Visible clues that together let a viewer infer a conclusion."""
 
     dimension: Dimension
-    clues: list[str] = Field(min_length=1, max_length=3)
+    clues: list[str] = Field(min_length=1, max_length=MAX_CLUES)
     conclusion: str = Field(min_length=1)
 
     def __str__(self) -> str:
@@ -126,10 +142,10 @@ class Story(Frozen):
     description: str = Field(min_length=1, description="the one frozen moment, present tense, no dialogue")
     location: str = Field(description="the specific place")
     time: str = Field(description="time of day, season or special date")
-    characters: list[Character] = Field(default_factory=list, max_length=6)
-    objects: list[str] = Field(default_factory=list, max_length=10)
-    visible_text: list[VisibleText] = Field(default_factory=list, max_length=4)
-    cors: list[ChainOfReasoning] = Field(default_factory=list, max_length=14)
+    characters: list[Character] = Field(default_factory=list, max_length=MAX_CHARACTERS)
+    objects: list[str] = Field(default_factory=list, max_length=MAX_OBJECTS)
+    visible_text: list[VisibleText] = Field(default_factory=list, max_length=MAX_VISIBLE_TEXTS)
+    cors: list[ChainOfReasoning] = Field(default_factory=list, max_length=MAX_CORS)
     painter_prompt: str = Field(description="one paragraph for a text-to-image model")
 
     def cor_strings(self) -> list[str]:

@@ -100,18 +100,19 @@ def test_seed_corpus_loads_whole():
 
 
 def test_cogbench_loader_reports_malformed_records_and_keeps_good_ones(tmp_path):
-    missing = record(2)
-    del missing["Entities"]
-    wrong_type = record(3) | {"Event Reasoning": "not a list"}
+    no_entities = record(2)
+    del no_entities["Entities"]
+    wrong_type = record(3) | {"Event Reasoning": 42}
     no_arrow = record(4) | {"Mental State Reasoning": ["the nurse is tired"]}
-    records = {"good-1": record(1), "missing": missing, "wrong": wrong_type, "arrow": no_arrow, "good-5": record(5)}
+    records = {"good-1": record(1), "no-entities": no_entities, "wrong": wrong_type, "arrow": no_arrow,
+               "good-5": record(5)}
 
     corpus = load_cogbench(write_corpus(tmp_path / "mine.json", records))
 
-    assert [example.id for example in corpus.examples] == ["good-1", "good-5"]
+    assert [example.id for example in corpus.examples] == ["good-1", "no-entities", "good-5"]
+    assert corpus.examples[1].entities == []
     assert corpus.problems == [
-        "missing: missing field 'Entities'",
-        "wrong: field 'Event Reasoning' must be a list of strings",
+        "wrong: field 'Event Reasoning' must be a string or a list of strings, got int",
         "arrow: field 'Mental State Reasoning': CoR without '->': 'the nurse is tired'",
     ]
     assert corpus.examples[0].source == "mine"
@@ -122,8 +123,11 @@ def test_cogbench_loader_rejects_unreadable_files(tmp_path):
     broken.write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_cogbench(broken)
-    with pytest.raises(ConfigError, match="expected a JSON object"):
-        load_cogbench(write_corpus(tmp_path / "list.json", [1, 2]))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="expected a JSON object keyed by image id or a list"):
+        load_cogbench(write_corpus(tmp_path / "number.json", 7))  # type: ignore[arg-type]
+    listed = load_cogbench(write_corpus(tmp_path / "list.json", [1, 2]))  # type: ignore[arg-type]
+    assert listed.examples == [] and listed.problems == ["#1: expected an object, got int",
+                                                         "#2: expected an object, got int"]
     with pytest.raises(ConfigError, match="not found"):
         load_cogbench(tmp_path / "absent.json")
 
@@ -256,11 +260,11 @@ def test_store_keeps_examples_exactly_and_names_collections_per_source_and_embed
 
 
 def test_build_reports_problems_and_fails_on_a_corpus_without_good_records(tmp_path):
-    bad = record(2)
-    del bad["Description"]
+    bad = {name: ["None"] for name in record(2)} | {"Image Name": "bad.jpg"}
     source = write_corpus(tmp_path / "mine.json", {"ok": record(1), "bad": bad})
     report = ExampleStore(tmp_path / "memory", HashingEmbedder(), source=source).build()
-    assert report["count"] == 1 and report["problems"] == ["bad: missing field 'Description'"]
+    empty = "bad: field 'Description' is empty and no chain of reasoning is given"
+    assert report["count"] == 1 and report["problems"] == [empty]
     only_bad = write_corpus(tmp_path / "bad.json", {"bad": bad})
     with pytest.raises(ConfigError, match="no usable examples"):
         ExampleStore(tmp_path / "memory", HashingEmbedder(), source=only_bad).build()
