@@ -26,25 +26,19 @@ def add_export_parser(commands) -> None:
     parser.add_argument("--mix", nargs="+", default=[], metavar="RUN_DIR", help="smaller models' runs: DPO-Mix")
     parser.add_argument("--seed-corpus", action="store_true",
                         help="export the project's seed corpus instead of runs (hand-written, not teacher outputs)")
+    parser.add_argument("--teacher-corpus", action="store_true",
+                        help="export the shipped teacher corpus in the student's compact prompt format")
     parser.add_argument("--examples-k", type=int, default=3, help="in-context examples per seed-corpus prompt")
     parser.add_argument("--eval-split", type=float, default=0.1, help="share of teachers held out (default 0.1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
 
 
 def add_train_parser(commands) -> None:
-    parser = commands.add_parser("train", help="fine-tune a student with TRL and LoRA, saved merged")
-    parser.add_argument("--method", required=True, choices=("sft", "dpo", "dpo-mix"))
-    parser.add_argument("--base", required=True, help="model directory, or a GGUF model (smollm2 or a .gguf path)")
-    parser.add_argument("--data", required=True, help="folder written by 'distill export'")
-    parser.add_argument("--out", required=True, help="folder for the merged student")
-    parser.add_argument("--steps", type=int, default=30, help="optimizer steps (default 30)")
-    parser.add_argument("--lora-r", type=int, default=8, help="LoRA rank (default 8)")
-    parser.add_argument("--grad-accum", type=int, default=4, help="gradient accumulation steps (default 4)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--eval-split", type=float, help="re-split the exported data with this eval share")
-    parser.add_argument("--lr", type=float, default=2e-4, help="learning rate (default 2e-4)")
-    parser.add_argument("--max-length", type=int, default=2048, help="tokens per sequence (default 2048)")
-    parser.add_argument("--beta", type=float, default=0.1, help="DPO beta (default 0.1)")
+    from storypainter.commands.settings_flags import add_dataclass_flags
+    from storypainter.distill.train import TrainSettings
+
+    parser = commands.add_parser("train", help="fine-tune a student with TRL and LoRA (resumable)")
+    add_dataclass_flags(parser, TrainSettings, required=("data", "out"))
 
 
 def add_compare_parser(commands) -> None:
@@ -76,10 +70,14 @@ def run_export(args: argparse.Namespace) -> int:
 
     if not 0 <= args.eval_split < 1:
         raise ConfigError(f"--eval-split must be in [0, 1), got {args.eval_split}")
-    if args.seed_corpus == bool(args.runs):
-        raise ConfigError("export: give RUN_DIR... or --seed-corpus (one of the two)")
+    if [bool(args.runs), args.seed_corpus, args.teacher_corpus].count(True) != 1:
+        raise ConfigError("export: give RUN_DIR..., --seed-corpus or --teacher-corpus (one of them)")
     out = Path(args.out).expanduser()
-    if args.seed_corpus:
+    if args.teacher_corpus:
+        from storypainter.distill.teacher import export_teacher_corpus
+
+        result = export_teacher_corpus(out, args.eval_split, args.seed)
+    elif args.seed_corpus:
         result = export_seed_corpus(out, args.examples_k, args.eval_split, args.seed)
     else:
         filters = Filters(args.min_score, args.min_alignment)
@@ -91,15 +89,12 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from storypainter.commands.settings_flags import context_overrides
     from storypainter.distill.train import TrainSettings, train
 
-    settings = TrainSettings(
-        method=args.method, base=args.base, data=args.data, out=args.out, steps=args.steps, lora_r=args.lora_r,
-        grad_accum=args.grad_accum, seed=args.seed, eval_split=args.eval_split, learning_rate=args.lr,
-        max_length=args.max_length, beta=args.beta,
-    )
-    card = train(settings)
-    print(f"student saved to {args.out} (use llm 'hf:{args.out}'); eval {card['eval']}")
+    card = train(TrainSettings(**context_overrides(args, TrainSettings)))
+    print(f"student saved to {args.out} (use llm 'hf:{args.out}'; llama.cpp adapter: {args.out}/adapter.gguf); "
+          f"eval {card['eval']}")
     return 0
 
 

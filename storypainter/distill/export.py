@@ -102,7 +102,7 @@ def chat_messages(dumped: list[Any]) -> list[dict[str, str]]:
 
 def story_text(story: Story) -> str:
     """The story as the storyteller is asked to answer: one JSON object."""
-    return json.dumps(story.model_dump(mode="json"), ensure_ascii=False)
+    return json.dumps(story.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
 
 
 def run_key(request: dict[str, Any]) -> tuple[str, int]:

@@ -6,15 +6,21 @@
   ``--rejected`` model's reply (records with source ``rejected``).
 - ``dpo-mix``: DPO that also rejects the smaller models' replies (every record).
 
-The LoRA reference model for DPO is the base itself (adapter disabled). The adapter is
-merged into the base (``merge_and_unload``) and saved with the tokenizer and a
-``distill.json`` card, so ``hf:<out>`` serves it as a storyteller.
+The LoRA reference model for DPO is the base itself (adapter disabled).
+
+Training is resumable: checkpoints go to ``<out>/checkpoints`` every ``save_steps``
+optimizer steps, and the same command run again continues from the latest one (model,
+optimizer, scheduler, data order). ``device`` picks ``cuda`` when asked (or available
+with ``auto``). At the end ``<out>`` holds the merged model with the tokenizer and a
+``distill.json`` card (``hf:<out>`` serves it), the PEFT adapter in ``<out>/adapter`` and,
+for Llama-family bases, ``<out>/adapter.gguf``: the same adapter for llama.cpp, so
+``local:`` runs the student on the shipped GGUF base.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,22 +31,31 @@ METHODS = ("sft", "dpo", "dpo-mix")
 DPO_SOURCES = {"dpo": {"rejected"}, "dpo-mix": {"rejected", "mix"}}
 
 
+def option(default: Any, description: str) -> Any:
+    return field(default=default, metadata={"description": description})
+
+
 @dataclass(frozen=True)
 class TrainSettings:
-    method: str
-    base: str
-    data: str
-    out: str
-    steps: int = 30
-    lora_r: int = 8
-    grad_accum: int = 4
-    seed: int = 0
-    eval_split: float | None = None
-    learning_rate: float = 2e-4
-    max_length: int = 2048
-    beta: float = 0.1
-    logging_steps: int = 1
-    progress: bool = True
+    """A training job; ``distill train`` generates its flags from these fields."""
+
+    method: str = option("sft", "sft, dpo or dpo-mix")
+    base: str = option("smollm2", "base model: a transformers directory or a GGUF model (smollm2, a .gguf path)")
+    data: str = option("", "folder written by 'distill export'")
+    out: str = option("", "folder for the student (merged model, adapter, adapter.gguf, checkpoints)")
+    steps: int = option(30, "optimizer steps (ignored when --epochs is given)")
+    epochs: float | None = option(None, "passes over the training data (instead of --steps)")
+    lora_r: int = option(8, "LoRA rank")
+    grad_accum: int = option(4, "gradient accumulation steps")
+    seed: int = option(0, "seed of sampling, data order and split")
+    eval_split: float | None = option(None, "re-split the exported data with this eval share")
+    learning_rate: float = option(2e-4, "learning rate")
+    max_length: int = option(2048, "tokens per sequence")
+    beta: float = option(0.1, "DPO beta")
+    logging_steps: int = option(1, "log the loss every N steps")
+    save_steps: int = option(25, "checkpoint every N steps (a rerun resumes from the latest)")
+    device: str = option("auto", "auto, cpu or cuda")
+    progress: bool = option(True, "show a progress bar")
 
 
 def data_files(settings: TrainSettings) -> dict[str, Path]:
@@ -90,20 +105,33 @@ def resplit(dataset: Any, eval_split: float, seed: int) -> dict[str, Any]:
     return {"train": parts["train"], "eval": parts["test"]}
 
 
-def common_arguments(settings: TrainSettings, scratch: Path) -> dict[str, Any]:
+def use_gpu(device: str) -> bool:
     import torch
 
-    gpu = torch.cuda.is_available()
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: no CUDA GPU is visible")
+    return device == "cuda" or (device == "auto" and torch.cuda.is_available())
+
+
+def common_arguments(settings: TrainSettings, checkpoints: Path) -> dict[str, Any]:
+    import torch
+
+    gpu = use_gpu(settings.device)
+    length = {"max_steps": settings.steps}
+    if settings.epochs:
+        length = {"num_train_epochs": settings.epochs, "max_steps": -1}
     return {
-        "output_dir": str(scratch),
-        "max_steps": settings.steps,
+        "output_dir": str(checkpoints),
+        **length,
         "per_device_train_batch_size": 1,
         "per_device_eval_batch_size": 1,
         "gradient_accumulation_steps": settings.grad_accum,
         "learning_rate": settings.learning_rate,
         "max_length": settings.max_length,
         "logging_steps": settings.logging_steps,
-        "save_strategy": "no",
+        "save_strategy": "steps",
+        "save_steps": settings.save_steps,
+        "save_total_limit": 2,
         "report_to": "none",
         "seed": settings.seed,
         "data_seed": settings.seed,
@@ -115,7 +143,7 @@ def common_arguments(settings: TrainSettings, scratch: Path) -> dict[str, Any]:
     }
 
 
-def build_trainer(settings: TrainSettings, model: Any, tokenizer: Any, splits: dict[str, Any], scratch: Path):
+def build_trainer(settings: TrainSettings, model: Any, tokenizer: Any, splits: dict[str, Any], checkpoints: Path):
     from peft import LoraConfig
 
     lora = LoraConfig(
@@ -127,24 +155,27 @@ def build_trainer(settings: TrainSettings, model: Any, tokenizer: Any, splits: d
     if settings.method == "sft":
         from trl import SFTConfig, SFTTrainer
 
-        return SFTTrainer(args=SFTConfig(**common_arguments(settings, scratch)), **common)
+        arguments = SFTConfig(completion_only_loss=True, **common_arguments(settings, checkpoints))
+        return SFTTrainer(args=arguments, **common)
     from trl import DPOConfig, DPOTrainer
 
-    return DPOTrainer(args=DPOConfig(beta=settings.beta, **common_arguments(settings, scratch)), **common)
+    return DPOTrainer(args=DPOConfig(beta=settings.beta, **common_arguments(settings, checkpoints)), **common)
 
 
 def check_settings(settings: TrainSettings) -> None:
     if settings.method not in METHODS:
         raise ConfigError(f"--method: unknown method '{settings.method}' (use {', '.join(METHODS)})")
-    for name in ("steps", "lora_r", "grad_accum", "max_length"):
+    if settings.device not in ("auto", "cpu", "cuda"):
+        raise ConfigError(f"--device: '{settings.device}' is not one of auto, cpu, cuda")
+    if settings.epochs is not None and settings.epochs <= 0:
+        raise ConfigError("--epochs must be positive")
+    for name in ("steps", "lora_r", "grad_accum", "max_length", "save_steps"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
 
 
 def train(settings: TrainSettings) -> dict[str, Any]:
     """Train, merge and save the student; returns the card written to ``out/distill.json``."""
-    import tempfile
-
     from transformers import set_seed
 
     from storypainter.providers.llms.hf import load_pretrained
@@ -154,14 +185,13 @@ def train(settings: TrainSettings) -> dict[str, Any]:
     set_seed(settings.seed)
     model, tokenizer = load_pretrained(settings.base)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="storypainter-distill-") as scratch:
-        trainer = build_trainer(settings, model, tokenizer, splits, Path(scratch))
-        trainer.train()
-        evaluation = trainer.evaluate() if splits["eval"] is not None else {}
-        history = trainer.state.log_history
     out = Path(settings.out).expanduser()
-    trainer.model.merge_and_unload().save_pretrained(out)
-    tokenizer.save_pretrained(out)
+    checkpoints = out / "checkpoints"
+    trainer = build_trainer(settings, model, tokenizer, splits, checkpoints)
+    trainer.train(resume_from_checkpoint=latest_checkpoint(checkpoints))
+    evaluation = trainer.evaluate() if splits["eval"] is not None else {}
+    history = trainer.state.log_history
+    save_student(trainer.model, tokenizer, out)
     card = {
         "settings": asdict(settings),
         "records": {split: 0 if data is None else len(data) for split, data in splits.items()},
@@ -171,3 +201,22 @@ def train(settings: TrainSettings) -> dict[str, Any]:
     }
     write_json(out / "distill.json", card)
     return card
+
+
+def latest_checkpoint(checkpoints: Path) -> str | None:
+    """The newest ``checkpoint-N`` folder to resume from, or None for a fresh start."""
+    found = sorted(checkpoints.glob("checkpoint-*"), key=lambda path: int(path.name.rpartition("-")[2]))
+    return str(found[-1]) if found else None
+
+
+def save_student(peft_model: Any, tokenizer: Any, out: Path) -> None:
+    """The adapter (PEFT and, for Llama bases, GGUF) and the merged model with its tokenizer."""
+    from storypainter.distill.gguf_adapter import write_gguf_adapter
+
+    peft_model.save_pretrained(out / "adapter")
+    config = peft_model.get_base_model().config
+    if config.model_type == "llama":
+        write_gguf_adapter(out / "adapter", out / "adapter.gguf", config.num_attention_heads,
+                           config.num_key_value_heads)
+    peft_model.merge_and_unload().save_pretrained(out)
+    tokenizer.save_pretrained(out)

@@ -11,7 +11,7 @@ from storypainter.errors import StoryError
 from storypainter.layout import compose_layout
 from storypainter.prompts import render
 from storypainter.providers.llms.structured import invoke_structured
-from storypainter.providers.protocols import takes_seed
+from storypainter.providers.protocols import PromptStyle, prompt_style, takes_seed
 from storypainter.providers.registry import get_llm
 from storypainter.runs import attempt_dir, write_json
 from storypainter.schema import DIMENSION_LABELS, Decision, Example, Plan, Story
@@ -27,8 +27,11 @@ def format_example(number: int, example: Example) -> str:
     return "\n".join(lines)
 
 
-def request_message(plan: Plan, examples: list[Example]) -> str:
+def request_message(plan: Plan, examples: list[Example], style: PromptStyle = "full") -> str:
     theme = plan.theme or "(free: imagine any storytelling moment)"
+    if style == "compact":
+        dimensions = ", ".join(plan.dimensions) or "any"
+        return render("request_compact", theme=theme, setting=plan.setting or theme, dimensions=dimensions)
     if plan.mode == "naive":
         request = render("request_naive", theme=theme)
     else:
@@ -41,9 +44,15 @@ def request_message(plan: Plan, examples: list[Example]) -> str:
     return f"{block}\n\n{request}"
 
 
-def build_messages(plan: Plan, examples: list[Example], previous: Story | None, decision: Decision | None):
-    system = render(f"storyteller_{plan.mode}", story_format=render("story_format"))
-    messages: list[BaseMessage] = [SystemMessage(content=system), HumanMessage(content=request_message(plan, examples))]
+def build_messages(plan: Plan, examples: list[Example], previous: Story | None, decision: Decision | None,
+                   style: PromptStyle = "full") -> list[BaseMessage]:
+    """The storyteller's conversation; ``compact`` is the short prompt a distilled student was trained on."""
+    if style == "compact":
+        system = render("storyteller_compact")
+    else:
+        system = render(f"storyteller_{plan.mode}", story_format=render("story_format"))
+    request = request_message(plan, examples, style)
+    messages: list[BaseMessage] = [SystemMessage(content=system), HumanMessage(content=request)]
     if previous is not None and decision is not None and decision.action == "revise_story":
         messages.append(HumanMessage(content=render("revise_story", title=previous.title, feedback=decision.feedback)))
     return messages
@@ -53,8 +62,9 @@ def storyteller(state: State, runtime: Runtime[Context]) -> dict:
     context = runtime.context
     number = state.get("attempt", 0) + 1
     folder = attempt_dir(state["run_dir"], number)
-    messages = build_messages(state["plan"], state.get("examples", []), state.get("story"), state.get("decision"))
     model = get_llm(context.llm, context.llm_options, context)
+    messages = build_messages(state["plan"], state.get("examples", []), state.get("story"), state.get("decision"),
+                              prompt_style(model))
     extra = {"seed": context.seed + number} if takes_seed(model) else {}
     try:
         reply = invoke_structured(model, messages, Story, context.max_repairs, **extra)

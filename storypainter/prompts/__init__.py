@@ -23,7 +23,3 @@ def template(name: str) -> Template:
 def render(name: str, **values: object) -> str:
     """Fill the template ``prompts/<name>.md``."""
     return template(name).substitute({key: str(value) for key, value in values.items()})
-
-
-def available(prefix: str = "") -> list[str]:
-    return sorted(path.stem for path in PROMPT_DIR.glob(f"{prefix}*.md"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storypainter.errors import BackendError
+from storypainter.errors import BackendError, ConfigError
 
 
 def local_llm(name: str, options: dict[str, Any], context) -> Any:
@@ -78,6 +78,30 @@ def layout_judge(name: str, options: dict[str, Any], context, get_llm) -> Any:
     return LayoutJudge(get_embedder(context.embeddings))
 
 
+def check_local(name: str, options: dict[str, Any]) -> None:
+    """Before a run starts: the model (and a student's adapter) exists and its options are known."""
+    from pydantic import ValidationError
+
+    from storypainter.providers.llms.local import STUDENTS, LocalOptions, resolve_model_path, student_adapter
+
+    try:
+        LocalOptions.model_validate(options)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = "unknown option" if first["type"] == "extra_forbidden" else first["msg"]
+        raise ConfigError(f"llm_options.{where}: {message} (local model options: n_ctx, max_tokens, temperature, "
+                          "repeat_penalty, compact_schema)") from None
+    try:
+        base = STUDENTS[name][0] if name in STUDENTS else name
+        resolve_model_path(base)
+        if name in STUDENTS:
+            student_adapter(STUDENTS[name][1])
+    except BackendError as error:
+        raise ConfigError(f"llm: {error}") from None
+
+
+LLM_CHECKS = {"local": check_local}
 LLMS = {"local": local_llm, "openai": openai_llm, "hf": hf_llm, "init_chat_model": any_chat_model}
 PAINTERS = {"storyboard": storyboard_painter, "diffusers": diffusers_painter, "openai-images": openai_images_painter}
 JUDGES = {"layout": layout_judge, "vlm": vlm_judge}

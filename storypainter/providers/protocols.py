@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from storypainter.schema import KeyPoint, RenderedImage, SceneLayout, Story, Verdict
 
 StructuredStyle = Literal["grammar", "json_schema", "json_object", "prompt"]
+PromptStyle = Literal["full", "compact"]
 
 
 @runtime_checkable
@@ -52,6 +53,17 @@ class Structured(Protocol):
     """A chat model that says how it constrains output to a JSON schema (see ``llms/structured``)."""
 
     structured_style: StructuredStyle
+
+
+@runtime_checkable
+class TrainedPrompt(Protocol):
+    """A chat model trained on one prompt format (a distilled student: ``compact``)."""
+
+    prompt_style: PromptStyle
+
+
+def prompt_style(model: Any) -> PromptStyle:
+    return model.prompt_style if isinstance(model, TrainedPrompt) else "full"
 
 
 def structured_style(model: Any) -> StructuredStyle:

@@ -52,12 +52,14 @@ KEY_ENV = {"openai": "OPENAI_API_KEY", "openai-images": "OPENAI_API_KEY", "anthr
 _llm_factories: dict[str, LlmFactory] = dict(builtin.LLMS)
 _painter_factories: dict[str, PainterFactory] = dict(builtin.PAINTERS)
 _judge_factories: dict[str, JudgeFactory] = dict(builtin.JUDGES)
+_replaced: set[str] = set()  # built-in prefixes a caller registered again (their checks no longer apply)
 _cache: dict[tuple, Any] = {}
 _cache_lock = threading.RLock()  # a factory may build another backend (a VLM judge its model)
 
 
 def register_llm(prefix: str, factory: LlmFactory) -> None:
     _llm_factories[prefix] = factory
+    _replaced.add(prefix)
 
 
 def register_painter(prefix: str, factory: PainterFactory) -> None:
@@ -82,6 +84,8 @@ def validate_llm_spec(spec: str, options: dict[str, Any], field: str = "llm") ->
         known = ", ".join(sorted(set(_llm_factories) | {"ollama", "anthropic", "google_genai", "..."}))
         raise ConfigError(f"{field}: unknown provider '{prefix}' in '{spec}' (known: {known})")
     check_key(prefix, spec, options, field)
+    if prefix in builtin.LLM_CHECKS and prefix not in _replaced:
+        builtin.LLM_CHECKS[prefix](name, options)
 
 
 def check_key(prefix: str, spec: str, options: dict[str, Any], field: str) -> None:

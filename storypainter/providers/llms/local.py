@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import BaseModel, ConfigDict, Field
 
 from storypainter.errors import BackendError
 
@@ -50,6 +53,14 @@ EMOTIONS = ["happy", "sad", "angry", "afraid", "surprised", "worried", "calm", "
 LIST_BOUNDS = {"characters": (1, 2), "objects": (2, 3), "visible_text": (1, 1), "cors": (3, 5), "clues": (1, 2),
                "key_points": (3, 8)}
 DEFAULT_LIST_BOUNDS = (1, 3)
+# A distilled student learned the teacher corpus' shapes: its grammar bounds lists to them
+# and leaves strings to the JSON grammar (plus the wire schema's length caps).
+STUDENT_LIST_BOUNDS = {"characters": (1, 3), "objects": (4, 8), "visible_text": (0, 2), "cors": (5, 9), "clues": (1, 3)}
+STUDENT_TEXT_LENGTHS = {"description": 800}
+STUDENTS_DIR = Path(__file__).resolve().parent / "students"
+# name -> (base model, GGUF LoRA adapter shipped in STUDENTS_DIR)
+STUDENTS = {"mini-storyteller": ("smollm2", "mini-storyteller.gguf")}
+SchemaBounds = Literal["tiny", "student", "none"]
 _models: dict[tuple[str, int], Any] = {}
 _load_lock = threading.Lock()
 _decode_lock = threading.Lock()
@@ -131,9 +142,38 @@ def bound_property(name: str, prop: dict[str, Any]) -> None:
             bound_property(name, prop["items"])
 
 
-def load_llama(path: Path, n_ctx: int) -> Any:
-    """Load a GGUF model once per process."""
-    key = (str(path), n_ctx)
+def student_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Bound a JSON schema's lists to what a distilled student was trained on."""
+    schema = json.loads(json.dumps(schema))
+    for node in [schema, *schema.get("$defs", {}).values()]:
+        for name, prop in node.get("properties", {}).items():
+            if prop.get("type") == "array" and name in STUDENT_LIST_BOUNDS:
+                prop["minItems"], prop["maxItems"] = STUDENT_LIST_BOUNDS[name]
+            elif name in STUDENT_TEXT_LENGTHS:
+                prop["maxLength"] = STUDENT_TEXT_LENGTHS[name]
+    return schema
+
+
+BOUNDED_SCHEMA = {"tiny": compact_schema, "student": student_schema, "none": lambda schema: schema}
+
+
+@contextmanager
+def machine_decode_turn() -> Iterator[None]:
+    """One llama.cpp decode at a time on this machine: its threads spin-wait, so two processes
+    decoding at once on the same cores collapse (measured 1.7 vs 52 tokens/s); taking turns
+    keeps the aggregate rate. ``STORYPAINTER_DECODE_LOCK=off`` opts out (a machine per process)."""
+    if os.environ.get("STORYPAINTER_DECODE_LOCK", "on") == "off":
+        yield
+        return
+    from filelock import FileLock
+
+    with FileLock(os.path.join(tempfile.gettempdir(), "storypainter-llama-decode.lock")):
+        yield
+
+
+def load_llama(path: Path, n_ctx: int, lora_path: str = "") -> Any:
+    """Load a GGUF model (with its LoRA adapter, if any) once per process."""
+    key = (str(path), n_ctx, lora_path)
     with _load_lock:
         if key not in _models:
             try:
@@ -142,7 +182,8 @@ def load_llama(path: Path, n_ctx: int) -> Any:
                 raise BackendError("the local LLM needs llama-cpp-python (see README: setup)") from None
             threads = int(os.environ.get("STORYPAINTER_THREADS", os.cpu_count() or 1))
             try:
-                _models[key] = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False)
+                adapter = {"lora_path": lora_path} if lora_path else {}
+                _models[key] = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, verbose=False, **adapter)
             except (ValueError, RuntimeError) as error:
                 raise BackendError(f"cannot load GGUF model {path}: {error}") from None
         return _models[key]
@@ -180,7 +221,9 @@ class LocalChatModel(BaseChatModel):
     max_tokens: int = 1400
     seed: int = 0
     repeat_penalty: float = 1.1
-    compact: bool = True
+    schema_bounds: SchemaBounds = "tiny"
+    lora_path: str = ""
+    prompt_style: Literal["full", "compact"] = "full"
     accepts_seed: ClassVar[bool] = True
     structured_style: ClassVar[str] = "grammar"
 
@@ -202,7 +245,7 @@ class LocalChatModel(BaseChatModel):
             "repeat_penalty": self.repeat_penalty,
         }
         if kwargs.get("json_schema"):
-            schema = compact_schema(kwargs["json_schema"]) if self.compact else kwargs["json_schema"]
+            schema = BOUNDED_SCHEMA[self.schema_bounds](kwargs["json_schema"])
             request["response_format"] = {"type": "json_object", "schema": schema}
         return request
 
@@ -213,8 +256,8 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        llama = load_llama(Path(self.model_path), self.n_ctx)
-        with _decode_lock:
+        llama = load_llama(Path(self.model_path), self.n_ctx, self.lora_path)
+        with _decode_lock, machine_decode_turn():
             reply = llama.create_chat_completion(**self._request(messages, stop, kwargs))
         choice = reply["choices"][0]
         usage = reply.get("usage", {})
@@ -250,13 +293,39 @@ class LocalChatModel(BaseChatModel):
 
 
 def local_chat_model(name: str, options: dict[str, Any], temperature: float, seed: int) -> LocalChatModel:
-    path = resolve_model_path(name)
+    """``local:<name>``: a shipped model, a shipped student (base + its adapter) or a .gguf path."""
+    settings = LocalOptions.model_validate(options)
+    if name in STUDENTS:
+        base, adapter = STUDENTS[name]
+        student = {"lora_path": str(student_adapter(adapter)), "schema_bounds": "student", "prompt_style": "compact"}
+    else:
+        base, student = name, {}
+    bounds = {} if settings.compact_schema is None else {"schema_bounds": "tiny" if settings.compact_schema else "none"}
     return LocalChatModel(
-        model_path=str(path),
-        n_ctx=int(options.get("n_ctx", 4096)),
-        temperature=float(options.get("temperature", temperature)),
-        max_tokens=int(options.get("max_tokens", 1400)),
+        model_path=str(resolve_model_path(base)),
+        n_ctx=settings.n_ctx,
+        temperature=settings.temperature if settings.temperature is not None else temperature,
+        max_tokens=settings.max_tokens,
         seed=seed,
-        repeat_penalty=float(options.get("repeat_penalty", 1.1)),
-        compact=bool(options.get("compact_schema", True)),
+        repeat_penalty=settings.repeat_penalty,
+        **(student | bounds),
     )
+
+
+class LocalOptions(BaseModel):
+    """``llm_options`` of a ``local:`` model; an unknown key is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    n_ctx: int = Field(default=4096, ge=512, le=131072)
+    max_tokens: int = Field(default=1400, ge=16, le=32768)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    repeat_penalty: float = Field(default=1.1, ge=0.5, le=2)
+    compact_schema: bool | None = None
+
+
+def student_adapter(file_name: str) -> Path:
+    path = STUDENTS_DIR / file_name
+    if not path.is_file():
+        raise BackendError(f"the student adapter {path} is missing (reinstall storypainter)")
+    return path

@@ -22,6 +22,7 @@ from storypainter.errors import ConfigError
 from storypainter.providers.llms.local import compact_schema
 
 STRUCTURED_STYLES = ("json_schema", "json_object_schema", "json_object", "prompt")
+DEFAULT_TIMEOUT_SECONDS = 120.0
 OWN_OPTIONS = ("api_key_env", "structured", "compact_schema")
 
 
@@ -56,7 +57,9 @@ def openai_chat_model(name: str, options: dict[str, Any], temperature: float) ->
         raise ConfigError(f"llm_options.structured: '{structured}' is not one of {', '.join(STRUCTURED_STYLES)}")
     settings = {key: value for key, value in options.items() if key not in OWN_OPTIONS}
     settings.setdefault("temperature", temperature)
-    settings.setdefault("stream_usage", True)  # token counts also when --tokens streams the reply
+    settings.setdefault("stream_usage", True)
+    settings.setdefault("timeout", DEFAULT_TIMEOUT_SECONDS)  # a server that never answers must not hang a run
+    settings.setdefault("max_retries", 2)  # token counts also when --tokens streams the reply
     if options.get("api_key_env"):
         settings["api_key"] = os.environ.get(options["api_key_env"], "")
     elif options.get("base_url"):
