@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from storypainter.schema import Box, Character, LayoutEntity, SceneLayout, Story
+from storypainter.text import STOP_WORDS, content_words, fold_plural, folded_words, has_phrase, tokens
 
 MAX_ENTITIES = 16
 MAX_EMPHASIS_PHRASES_PER_SENTENCE = 2
@@ -25,12 +26,13 @@ JITTER = 0.008
 
 
 def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
+    """A keyword table, folded like the words it is matched against (``storypainter.text.folded_words``)."""
+    return frozenset(fold_plural(word) for word in words.split())
 
 
 INDOOR_WORDS = _word_set(
     "kitchen room bedroom bathroom classroom office shop store library hospital ward clinic hall restaurant "
-    "cafe café bakery house home apartment flat museum gym studio lab laboratory church temple mosque theater "
+    "cafe bakery house home apartment flat museum gym studio lab laboratory church temple mosque theater "
     "theatre cinema corridor hallway attic basement garage supermarket bank salon factory workshop lobby "
     "elevator lift carriage cabin inside indoors interior bar pub canteen cafeteria pharmacy gallery barn"
 )
@@ -64,14 +66,9 @@ LARGE_OBJECTS = _word_set(
 )
 FLAT_OBJECTS = _word_set("puddle rug mat carpet blanket towel shadow")
 
-STOPWORDS = _word_set(
-    "a an the of to in on at by for with from into onto over under near behind beside between and or but "
-    "because so that this these those his her their its our my your he she they it we i you him them who "
-    "which what while as than then there here is are was were be been being has have had do does did not "
-    "no yes very just still already also too only all some any each every one two three up down out off "
-    "away about around again can could will would should may might must shall across along through toward towards "
-    "inside outside against above below beneath underneath next front top side onto upon within without"
-)
+# Words that place a thing rather than name one ("at the front", "on top"): never drawn as objects.
+POSITION_WORDS = _word_set("front top side next")
+NOT_DRAWN_WORDS = STOP_WORDS | POSITION_WORDS
 ABSTRACT_WORDS = _word_set(
     "happy sad angry afraid scared worried anxious nervous calm surprised shocked tired excited upset "
     "lonely proud jealous bored curious confused relieved frightened terrified furious annoyed hopeful "
@@ -159,16 +156,15 @@ def infer_weather(text: str) -> str:
 
 
 def _last_match(text: str, words: frozenset[str]) -> int:
-    """Start index of the last whole-word (optionally plural) match of any word, or -1."""
-    positions = [m.start() for word in words for m in re.finditer(rf"\b{re.escape(word)}s?\b", text.lower())]
+    """Word index of the last word (plurals folded) of the text that is one of words, or -1."""
+    positions = [index for index, word in enumerate(folded_words(text, compounds=True)) if word in words]
     return max(positions, default=-1)
 
 
 def _first_keyword_class(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
-    """The first class in table (in its order) with a keyword present in text."""
-    lowered = text.lower()
-    for name, words in table.items():
-        if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in words):
+    """The first class in table (in its order) with a keyword (a word or phrase) present in text."""
+    for name, keywords in table.items():
+        if any(has_phrase(text, keyword) for keyword in keywords):
             return name
     return None
 
@@ -197,28 +193,14 @@ def _time_from_hour(hour: int, suffix: str) -> str | None:
     return "night"
 
 
-def _words(text: str) -> list[str]:
-    """Lowercase word tokens with a naive singular form (dogs -> dog, boxes -> box)."""
-    return [_singular(word) for word in re.findall(r"[a-z][a-z'-]*", text.lower())]
-
-
-def _singular(word: str) -> str:
-    word = word.removesuffix("'s")
-    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 def _head(text: str) -> str:
     """The last content word of a phrase, e.g. 'bus stop sign' -> 'sign'."""
-    content = [word for word in _words(text) if word not in STOPWORDS]
+    content = [word for word in folded_words(text, compounds=True) if word not in NOT_DRAWN_WORDS]
     return content[-1] if content else ""
 
 
 def _person_item(character: Character) -> _Item:
-    is_child = bool(CHILD_WORDS & set(_words(f"{character.name} {character.role}")))
+    is_child = bool(CHILD_WORDS & set(folded_words(f"{character.name} {character.role}", compounds=True)))
     return _Item(
         label=character.name,
         kind="person",
@@ -232,11 +214,11 @@ def _person_item(character: Character) -> _Item:
 
 def animal_species(label: str) -> str | None:
     """The animal word in a label ('a wet dog' -> 'dog'), or None when it names no animal."""
-    return next((word for word in _words(label) if word in ANIMALS), None)
+    return next((word for word in folded_words(label, compounds=True) if word in ANIMALS), None)
 
 
 def _thing_item(name: str, emphasis: bool = False) -> _Item:
-    words = set(_words(name))
+    words = set(folded_words(name, compounds=True))
     if animal_species(name):
         return _Item(label=name, kind="animal", width=0.15, height=0.16, emphasis=emphasis)
     if words & LARGE_OBJECTS:
@@ -256,22 +238,18 @@ def _read_emphasis(
     """Labels of existing entities the sentences mention, and new emphasised objects for what is missing."""
     keys = {item.label: {_head(item.label), _head(item.role)} - {""} for item in people}
     keys |= {item.label: {_head(item.label)} - {""} for item in things}
-    keys |= {on: _content_words(f"{on} {text}") for on, text in signs}
+    keys |= {on: content_words(f"{on} {text}", compounds=True) for on, text in signs}
     drawn_text = " ".join([background_words, *(f"{item.label} {item.role}" for item in people + things)])
-    drawn = set(_words(drawn_text)).union(*keys.values(), SCENE_WORDS)
+    drawn = set(folded_words(drawn_text, compounds=True)).union(*keys.values(), SCENE_WORDS)
     emphasized: set[str] = set()
     extras: list[_Item] = []
     for sentence in sentences:
-        sentence_words = set(_words(sentence))
+        sentence_words = set(folded_words(sentence, compounds=True))
         emphasized |= {label for label, heads in keys.items() if heads & sentence_words}
         for phrase in _missing_phrases(sentence, drawn)[:MAX_EMPHASIS_PHRASES_PER_SENTENCE]:
             extras.append(_thing_item(phrase, emphasis=True))
-            drawn |= set(_words(phrase))
+            drawn |= set(folded_words(phrase, compounds=True))
     return emphasized, extras
-
-
-def _content_words(text: str) -> set[str]:
-    return {word for word in _words(text) if len(word) > 2 and word not in STOPWORDS}
 
 
 def _missing_phrases(sentence: str, drawn: set[str]) -> list[str]:
@@ -280,12 +258,12 @@ def _missing_phrases(sentence: str, drawn: set[str]) -> list[str]:
     A lone word right after a linking verb ('the floor is wet') is taken as an adjective, and a word right
     before a determiner ('clutches her bag') as a verb; both are skipped.
     """
-    tokens = [token.lower() for token in re.findall(r"[A-Za-z][A-Za-z'-]*|[^\sA-Za-z]", sentence)] + ["."]
+    marked = [*tokens(sentence), "."]
     phrases: list[str] = []
     run: list[str] = []
     before_run = ""
-    for token, next_token in zip(tokens, [*tokens[1:], "."], strict=True):
-        word = _singular(token)
+    for token, next_token in zip(marked, [*marked[1:], "."], strict=True):
+        word = fold_plural(token)
         if _is_concrete(word) and word not in drawn and next_token not in DETERMINERS:
             run.append(token)
             continue
@@ -298,7 +276,7 @@ def _missing_phrases(sentence: str, drawn: set[str]) -> list[str]:
 
 def _is_concrete(word: str) -> bool:
     """A rough test for a word that names something drawable (not a stopword, verb, adverb or feeling)."""
-    if len(word) < 3 or word in STOPWORDS or word in ABSTRACT_WORDS:
+    if len(word) < 3 or word in NOT_DRAWN_WORDS or word in ABSTRACT_WORDS:
         return False
     if word.endswith(("ing", "ed", "ly")):
         return False

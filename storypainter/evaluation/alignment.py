@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from storypainter.evaluation.semantic import content_words, words
 from storypainter.schema import (
     CATEGORIES,
     DIMENSION_TO_CATEGORY,
@@ -23,6 +22,7 @@ from storypainter.schema import (
     Story,
     Verdict,
 )
+from storypainter.text import content_words, words
 
 PERSON_PRONOUNS = frozenset({"he", "she", "they", "his", "her", "their"})
 SUBJECT_PRONOUNS = frozenset({"he", "she", "they", "it"})
@@ -65,7 +65,7 @@ def parse_verdict(text: str) -> Answer:
     plain = re.sub(r"[*_`#>]", " ", text.lower().replace("\u2019", "'"))
     if _HEDGE.search(plain):
         return "abstain"
-    tokens = set(re.findall(r"[a-z]+", plain))
+    tokens = set(words(plain))
     says_yes, says_no = "yes" in tokens, "no" in tokens
     if says_yes == says_no:
         return "abstain"

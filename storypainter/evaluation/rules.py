@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 
-from storypainter.evaluation.semantic import semantic_score, words
+from storypainter.evaluation.semantic import semantic_score
 from storypainter.schema import Example, RuleViolation, Story, StoryCheck
+from storypainter.text import words
 
 SEQUENCE_MARKER = re.compile(
     r"\b(?:then|after (?:that|this|which)|afterwards?|later|finally|eventually)\b"

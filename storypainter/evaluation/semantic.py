@@ -19,32 +19,22 @@ At most ``CAP`` CoRs count per dimension::
     score = 100 * sum(min(count[d], CAP) for d in the 7 dimensions) / (7 * CAP)
 
 so each counted CoR is worth 100 / 21 (about 4.76) points, and nothing else adds to it.
-Content words are lower-cased words outside a short stop-word list, with a possessive
-``'s`` dropped and plural endings folded (``cookies`` -> ``cookie``, ``boxes`` -> ``box``).
+Content words are ``storypainter.text.content_words``: lower-cased words outside the shared
+stop-word list, with a possessive ``'s`` dropped and plural endings folded (``puppies`` ->
+``puppy``, ``boxes`` -> ``box``).
 """
 
 from __future__ import annotations
 
-import re
-
 from pydantic import Field
 
 from storypainter.schema import DIMENSIONS, ChainOfReasoning, Frozen, Story
+from storypainter.text import content_words
+from storypainter.text import words as words  # re-exported: older importers read words from here
 
 CAP = 3
 RESTATEMENT_SIMILARITY = 0.6
 DUPLICATE_SIMILARITY = 0.6
-
-_STOP_WORDS_TEXT = """
-    a an the and or but nor so yet if of in on at to for from by with without into onto upon
-    over under near about as than then too very just also still some any all each every both
-    one is are was were be been being am has have had do does did will would can could may
-    might must shall should i me my we us our you your he him his she her hers it its they
-    them their theirs this that these those there here who whom whose which what when where
-    why how not no isn't aren't wasn't weren't don't doesn't didn't can't won't
-"""
-STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 class SemanticScore(Frozen):
@@ -54,27 +44,6 @@ class SemanticScore(Frozen):
     per_dimension: dict[str, int] = Field(description="dimension -> valid distinct CoRs (before the cap)")
     valid_cors: list[str] = Field(default_factory=list)
     rejected: list[str] = Field(default_factory=list, description="'CoR: reason' for each CoR that does not count")
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words of ``text`` in order, a possessive ``'s`` removed."""
-    tokens = _WORD.findall(text.lower().replace("\u2019", "'"))
-    return [token.removesuffix("'s") for token in tokens]
-
-
-def content_words(text: str) -> set[str]:
-    """The folded content words of ``text`` (stop words and single letters dropped)."""
-    return {_fold_plural(word) for word in words(text) if word not in STOP_WORDS and len(word) > 1}
-
-
-def _fold_plural(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
 
 
 def drawable_words(story: Story) -> set[str]:

@@ -209,3 +209,13 @@ def test_story_without_characters_still_places_objects():
     layout = compose_layout(make_story(characters=[], objects=["cookie jar", "stool"]))
     assert {entity.label for entity in layout.entities} == {"cookie jar", "stool", "bus stop sign"}
     assert all(inside_frame(entity.box) for entity in layout.entities)
+
+
+def test_the_composer_reads_words_with_the_shared_tokeniser():
+    """Plurals fold ('puppies' is an animal, 'indoors' names 'an indoor pool'); emphasis labels drop possessives."""
+    layout = compose_layout(make_story(objects=["newborn puppies"]))
+    assert by_label(layout)["newborn puppies"].kind == "animal"
+    assert infer_indoor("an indoor municipal swimming pool")
+    assert not infer_indoor("a horse-drawn cart on a village road")
+    emphasised = compose_layout(make_story(), emphasis=["The campers' tents stand near the driver's van."])
+    assert {"campers tents", "driver van"} <= set(by_label(emphasised))

@@ -224,3 +224,13 @@ def test_a_bag_in_the_foreground_strip_of_a_small_picture_is_drawn(x):
     bag = LayoutEntity(label="school bag", kind="object", box=Box(x=x, y=0.905, w=0.17, h=0.085))
     _, items = render_storyboard(scene(entities=[bag]), WIDTH, HEIGHT)
     assert "icon: bag" in items[-1].details
+
+
+def test_plural_labels_and_roles_find_their_icons_and_cues():
+    """The storyboard folds words like the whole project: 'coffee cups' get the cup icon, 'builders' a hard hat."""
+    cups = LayoutEntity(label="coffee cups", kind="object", box=Box(x=0.7, y=0.7, w=0.12, h=0.13))
+    crew = person(label="crew", role="builders")
+    _, items = render_storyboard(scene(entities=[cups, crew]), WIDTH, HEIGHT)
+    details = {item.label: item.details for item in items}
+    assert "icon: cup" in details["coffee cups"]
+    assert "hard hat" in details["crew"]

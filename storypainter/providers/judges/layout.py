@@ -7,65 +7,13 @@ by shared content words or embedding similarity. Every verdict says ``level: lay
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from storypainter.schema import KeyPoint, RenderedImage, SceneLayout, Story, Verdict
+from storypainter.text import content_words
 
-WORD = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "on",
-        "in",
-        "at",
-        "to",
-        "and",
-        "or",
-        "with",
-        "is",
-        "are",
-        "was",
-        "be",
-        "by",
-        "for",
-        "from",
-        "his",
-        "her",
-        "their",
-        "its",
-        "this",
-        "that",
-        "it",
-        "as",
-        "into",
-        "near",
-        "one",
-        "two",
-        "some",
-        "very",
-        "has",
-        "have",
-        "had",
-        "who",
-        "while",
-        "under",
-        "over",
-        "up",
-        "down",
-        "out",
-    ]
-)
 SIMILARITY_THRESHOLD = 0.55
 MATCHED_SHARE = 0.5
-
-
-def content_words(text: str) -> set[str]:
-    return {word.rstrip("s") if len(word) > 3 else word for word in WORD.findall(text.lower())} - STOPWORDS
 
 
 def drawn_facts(image: RenderedImage | None, layout: SceneLayout) -> list[str]:

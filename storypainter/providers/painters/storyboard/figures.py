@@ -39,7 +39,7 @@ def paint_person(canvas: Canvas, entity: LayoutEntity, layout: SceneLayout) -> s
     """A figure with an expressive face, role cues and props, over a name plate with name and role."""
     x0, y0, x1, y1 = canvas.rect(entity.box)
     words = word_set(re.sub(r"years?[- ]old", "", f"{entity.label} {entity.role}"))
-    female = bool(words & set(FEMALE_WORDS.split()))
+    female = bool(words & FEMALE_WORDS)
     cues = _role_cues(words)
     expression = expression_for(entity.emotion)
     props = _props(entity)
@@ -66,7 +66,7 @@ def paint_person(canvas: Canvas, entity: LayoutEntity, layout: SceneLayout) -> s
 
 def _role_cues(words: set[str]) -> list[str]:
     """Visible cues for a role: at most one hat, plus clothes, hair and glasses."""
-    cues = [cue for cue, keys in ROLE_CUES.items() if words & set(keys.split())]
+    cues = [cue for cue, keys in ROLE_CUES.items() if words & keys]
     hats = [cue for cue in cues if cue in HATS]
     return [cue for cue in cues if cue not in HATS] + hats[:1]
 
