@@ -5,7 +5,10 @@
 - ``cor+critic``: ``cor`` with the critic loop and the config's round budget.
 
 Each mode runs the graph for the same N seeds (and themes), each with its own self-memory,
-then every run is evaluated; bench.md, bench.json and report.html land in ``--out``.
+then every run is evaluated; bench.md, bench.csv, bench.json and report.html land in ``--out``.
+A human reference row (``--reference``: the seed corpus by default, or a CogBench-format
+file; ``none`` leaves it out) scores annotated scenes with the same semantic scorer and
+embedder, its diversity matched to the systems' set size.
 An earlier run in ``--out`` with the same settings and theme that completed or failed is
 reused, so an interrupted bench resumes where it stopped.
 """
@@ -30,6 +33,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     parser.add_argument("--themes", help="file with one theme per line, used in turn (default: the empty theme)")
     parser.add_argument("-k", type=int, default=5, help="neighbours per story for diversity (default: 5)")
+    parser.add_argument("--reference", default="seed", metavar="SOURCE",
+                        help="human reference row: 'seed' (default), a CogBench-format .json file, or 'none'")
 
 
 def parse_modes(text: str) -> list[str]:
@@ -174,11 +179,26 @@ def bench_notes(args: argparse.Namespace, base, seeds: list[int], themes: list[s
     return (
         f"Config {args.config or 'default'}: storyteller {base.llm}, painter {base.painter}, "
         f"judge {base.judge}, key points from {base.key_points}; seeds {seeds[0]}..{seeds[-1]} with {theme_text}; "
-        f"cor+critic budget {base.max_rounds} rounds; diversity over {embedder} embeddings, k={k}."
+        f"cor+critic budget {base.max_rounds} rounds; diversity over {embedder} embeddings, k={k}"
+        + ("." if args.reference.lower() == "none" else f"; human reference {args.reference}.")
     )
 
 
-def write_reports(root: Path, evaluations: dict, notes: str, run_dirs: dict[str, list[Path]]) -> None:
+def human_reference(source: str, size: int, embedder: str, k: int):
+    """The reference row's scores (None for 'none'), its diversity matched to ``size`` stories per system."""
+    from storypainter.evaluation.report import load_reference
+
+    if source.lower() == "none":
+        return None
+    reference = load_reference(source, embedder, k, match_size=size)
+    for problem in reference.problems:
+        print(f"reference: skipped {problem}", file=sys.stderr)
+    return reference
+
+
+def write_reports(
+    root: Path, evaluations: dict, notes: str, run_dirs: dict[str, list[Path]], reference=None
+) -> None:
     import json
 
     from storypainter.evaluation import report
@@ -193,11 +213,13 @@ def write_reports(root: Path, evaluations: dict, notes: str, run_dirs: dict[str,
             mode: json.loads(report.to_json(evaluation, summaries[mode])) | {"runs_ok": counts[mode]}
             for mode, evaluation in evaluations.items()
         },
+        **({"reference": report.reference_payload(reference)} if reference else {}),
     }
     outputs = {
-        "bench.md": report.bench_markdown(title, summaries, counts, notes),
+        "bench.md": report.bench_markdown(title, summaries, counts, notes, reference),
+        "bench.csv": report.bench_csv(summaries, counts, reference),
         "bench.json": json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
-        "report.html": report.bench_html(title, summaries, counts, notes, evaluations),
+        "report.html": report.bench_html(title, summaries, counts, notes, evaluations, reference),
     }
     for name, text in outputs.items():
         atomic_write_bytes(root / name, text.encode("utf-8"))
@@ -212,11 +234,13 @@ def run(args: argparse.Namespace) -> int:
     if args.n < 1 or args.k < 1:
         raise ConfigError("-n and -k must be at least 1")
     base = load_context(args.config)
+    reference = human_reference(args.reference, args.n, base.embeddings, args.k)  # a bad source fails first
     root = Path(args.out).expanduser().resolve()
     seeds = list(range(args.seed, args.seed + args.n))
     print(f"bench: {', '.join(modes)} x {args.n} seeds -> {root}", file=sys.stderr, flush=True)
     run_dirs = run_all(modes, seeds, themes, base, root)
     evaluations = evaluate_modes(run_dirs, base.embeddings, args.k)
-    write_reports(root, evaluations, bench_notes(args, base, seeds, themes, base.embeddings, args.k), run_dirs)
+    notes = bench_notes(args, base, seeds, themes, base.embeddings, args.k)
+    write_reports(root, evaluations, notes, run_dirs, reference)
     print((root / "bench.md").read_text(encoding="utf-8"))
     return 0

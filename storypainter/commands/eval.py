@@ -1,4 +1,5 @@
-"""``storypainter eval RUN_DIR...``: score finished runs (semantic, alignment, rules, set diversity)."""
+"""``storypainter eval [RUN_DIR...] [--reference [SOURCE]]``: score finished runs (semantic, alignment,
+rules, set diversity) and, with ``--reference``, human annotations beside them."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ FILE_NAMES = {"csv": "eval.csv", "json": "eval.json", "html": "report.html"}
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("eval", help="score run directories and write a table, CSV, JSON or HTML report")
-    parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="a run directory or a folder of them")
+    parser.add_argument("run_dirs", nargs="*", metavar="RUN_DIR", help="a run directory or a folder of them")
     parser.add_argument("--out", default="eval", help="folder for csv/json/html files (default: ./eval)")
     parser.add_argument("--format", default="table", help="comma-separated: table,csv,json,html (default: table)")
     parser.add_argument("--embeddings", default="minilm", help="minilm, hash or a sentence-transformers directory")
     parser.add_argument("-k", type=int, default=5, help="neighbours per story for diversity (default: 5)")
+    parser.add_argument(
+        "--reference", nargs="?", const="seed", metavar="SOURCE",
+        help="score human annotations beside the runs: a CogBench-format .json file, or 'seed' "
+        "(the project's corpus; the default when the flag has no value)",
+    )
 
 
 def parse_formats(text: str) -> list[str]:
@@ -29,32 +35,43 @@ def parse_formats(text: str) -> list[str]:
     return formats
 
 
-def write_outputs(evaluation, formats: list[str], out_dir: Path) -> None:
+def write_outputs(evaluation, formats: list[str], out_dir: Path, reference=None) -> None:
     from storypainter.evaluation import report
     from storypainter.runs import atomic_write_bytes
 
-    writers = {"csv": report.to_csv, "json": report.to_json, "html": report.to_html}
+    writers = {
+        "csv": lambda: report.to_csv(evaluation, reference),
+        "json": lambda: report.to_json(evaluation, reference=reference),
+        "html": lambda: report.to_html(evaluation, reference=reference),
+    }
     for name in formats:
         if name == "table":
-            print(report.to_table(evaluation), end="")
+            print(report.to_table(evaluation, reference), end="")
             continue
         path = out_dir / FILE_NAMES[name]
-        atomic_write_bytes(path, writers[name](evaluation).encode("utf-8"))
+        atomic_write_bytes(path, writers[name]().encode("utf-8"))
         print(f"wrote {path}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     from storypainter.errors import ConfigError
-    from storypainter.evaluation.report import evaluate, load_runs
+    from storypainter.evaluation.report import evaluate, load_reference, load_runs
 
     formats = parse_formats(args.format)
     if args.k < 1:
         raise ConfigError(f"-k must be at least 1, got {args.k}")
+    if not args.run_dirs and not args.reference:
+        raise ConfigError("give run directories to evaluate, --reference, or both")
     rows, problems = load_runs(args.run_dirs)
     for problem in problems:
         print(f"storypainter: skipped {problem}", file=sys.stderr)
-    if not rows:
+    if args.run_dirs and not rows:
         print("storypainter: error: no readable runs to evaluate", file=sys.stderr)
         return 1
-    write_outputs(evaluate(rows, problems, args.embeddings, args.k), formats, Path(args.out))
+    reference = None
+    if args.reference:
+        reference = load_reference(args.reference, args.embeddings, args.k, match_size=len(rows))
+        for problem in reference.problems:
+            print(f"storypainter: reference: skipped {problem}", file=sys.stderr)
+    write_outputs(evaluate(rows, problems, args.embeddings, args.k), formats, Path(args.out), reference)
     return 0

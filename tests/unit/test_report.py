@@ -8,21 +8,27 @@ import json
 import math
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from storypainter.agent.graph import build_graph, run_config
 from storypainter.cli import main
 from storypainter.commands.bench import same_settings
+from storypainter.evaluation.diversity import diversity_scores
 from storypainter.evaluation.report import (
     RunRow,
     bootstrap_interval,
     evaluate,
     format_interval,
+    load_reference,
     load_runs,
     mean_interval,
+    summarize_reference,
     t_quantile,
     to_csv,
     to_html,
@@ -30,11 +36,15 @@ from storypainter.evaluation.report import (
     to_table,
     wilson_interval,
 )
+from storypainter.evaluation.report.reference import subset_diversities
 from storypainter.evaluation.semantic import semantic_score
+from storypainter.memory.corpus import load_seed_corpus, story_from_example
+from storypainter.providers.embeddings import HashingEmbedder
 from storypainter.schema import CATEGORIES, Story, Verdict
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
 
 EVIL_TITLE = "Night <script>alert(1)</script>"
+SEED_SEMANTIC = float(np.mean([semantic_score(story_from_example(e)).score for e in load_seed_corpus().examples]))
 
 
 def yes(point):
@@ -224,6 +234,20 @@ def test_bench_runs_every_mode_on_the_same_seeds(scripted, tmp_path, capsys):
     assert critic_attempts == [2, 2], "the critic loop rerenders what the first picture missed"
     html = (out / "report.html").read_text()
     assert html.count('src="data:image/png;base64,') == 6
+    seed = SEED_SEMANTIC
+    reference_row = re.search(r"^\| human: seed \| 110 records \| ([\d.]+) \[[\d.]+, [\d.]+\] \| - \| "
+                              r"([\d.]+) \[[\d.]+, [\d.]+\] \| \d+ \[\d+, \d+\] \| - \| - \|$", markdown, re.M)
+    assert reference_row and float(reference_row[1]) == pytest.approx(seed, abs=0.05)
+    assert "human: seed" not in markdown.split("Alignment per category:")[1].split("Cells:")[0]
+    assert "| human: seed | 110 records |" in captured.out and "diversity is the mean over random subsets" in markdown
+    assert "k=5; human reference seed." in markdown
+    assert payload["reference"]["records"] == 110 and payload["reference"]["diversity"]["subset_size"] == 2
+    assert payload["reference"]["summary"]["semantic"]["mean"] == pytest.approx(seed)
+    bench_rows = {row["system"]: row for row in csv.DictReader(io.StringIO((out / "bench.csv").read_text()))}
+    assert set(bench_rows) == {"naive", "cor", "cor+critic", "human: seed"}
+    assert float(bench_rows["human: seed"]["semantic.mean"]) == pytest.approx(seed, abs=1e-4)
+    assert bench_rows["human: seed"]["alignment.mean"] == "" and bench_rows["naive"]["alignment.n"] == "2"
+    assert "<h2>Human reference</h2>" in html and html.count(">human: seed<") >= 3  # table cell, 2 chart rows
 
 
 def test_bench_rerun_reuses_completed_and_failed_runs(scripted, tmp_path, capsys):
@@ -232,7 +256,8 @@ def test_bench_rerun_reuses_completed_and_failed_runs(scripted, tmp_path, capsys
     config = tmp_path / "bench.yaml"
     config.write_text("llm: scripted:story\njudge: scripted\nembeddings: hash\nmax_repairs: 0\n")
     out = tmp_path / "bench"
-    args = ["bench", "--modes", "naive,cor", "-n", "1", "--config", str(config), "--out", str(out)]
+    args = ["bench", "--modes", "naive,cor", "-n", "1", "--config", str(config), "--out", str(out),
+            "--reference", "none"]
     assert main(args) == 0
     assert re.search(r"naive      seed 0: failed \([\d.]+s\): Story reply", capsys.readouterr().err)
     assert main(args) == 0
@@ -241,6 +266,7 @@ def test_bench_rerun_reuses_completed_and_failed_runs(scripted, tmp_path, capsys
     markdown = (out / "bench.md").read_text()
     assert re.search(r"^\| naive \| 0/1 \| - \|", markdown, re.M)
     assert re.search(r"^\| cor \| 1/1 \| [\d.]+ \|", markdown, re.M)
+    assert "human" not in markdown and "reference" not in json.loads((out / "bench.json").read_text())
 
 
 def test_reuse_tolerates_a_setting_added_at_its_default(scripted):
@@ -252,3 +278,100 @@ def test_reuse_tolerates_a_setting_added_at_its_default(scripted):
     assert not same_settings(stored | {"retired_setting": 1}, context)
     without_loop = {key: value for key, value in stored.items() if key != "critic_loop"}
     assert not same_settings(without_loop, replace(context, critic_loop=False))
+
+
+# Visible text read by an OCR judge (critique.json "visible_text")
+
+
+def test_the_card_shows_visible_text_expected_vs_read_only_when_the_critique_has_it(runs):
+    path = runs[0] / "attempts/01/critique.json"
+    critique = json.loads(path.read_text())
+    critique["visible_text"] = [
+        {"text": "LAST BUS 23:10", "status": "read", "read": "LAST BUS 23:10"},
+        {"text": "<b>EXIT</b>", "status": "misread", "read": "EX1T", "similarity": 0.5},
+        {"text": "NO ENTRY", "status": "missing", "read": None},
+    ]
+    path.write_text(json.dumps(critique))
+    rows, problems = load_runs(runs)
+    assert problems == []
+    html = to_html(evaluate(rows, problems, embedder="hash"))
+    assert html.count("Visible text: expected vs read") == 1
+    assert "<td>&lt;b&gt;EXIT&lt;/b&gt;</td><td>misread</td><td>EX1T</td>" in html
+    assert "<td>NO ENTRY</td><td>missing</td><td>-</td>" in html
+    payload = json.loads(to_json(evaluate(rows, problems, embedder="hash")))
+    by_dir = {run["run_dir"]: run for run in payload["runs"]}
+    assert by_dir[str(runs[0])]["visible_text"][1] == {"text": "<b>EXIT</b>", "status": "misread", "read": "EX1T"}
+    assert "visible_text" not in by_dir[str(runs[1])]
+
+    critique["visible_text"] = [{"status": "read"}]
+    path.write_text(json.dumps(critique))
+    rows, problems = load_runs(runs)
+    assert len(rows) == 1 and "critique.json visible_text: 0.text: Field required" in problems[0]
+
+
+# The human reference
+
+
+def test_eval_scores_the_seed_corpus_as_the_human_reference(tmp_path, capsys):
+    out = tmp_path / "report"
+    code = main(["eval", "--reference", "--embeddings", "hash", "--format", "table,csv,json,html", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    line = captured.out.strip()
+    assert line.startswith(f"human: seed: 110 records, semantic {SEED_SEMANTIC:.1f} [")
+    assert "(whole set, k=5, hash)" in line
+    rows = list(csv.DictReader(io.StringIO((out / "eval.csv").read_text())))
+    assert len(rows) == 110 and {row["system"] for row in rows} == {"human: seed"}
+    examples = load_seed_corpus().examples
+    for row, example in zip(rows, examples, strict=True):
+        assert row["run_dir"] == f"seed#{example.id}"
+        assert float(row["semantic"]) == pytest.approx(semantic_score(story_from_example(example)).score, abs=0.01)
+    vectors = HashingEmbedder().encode([example.description for example in examples])
+    whole = diversity_scores(vectors, k=5)
+    assert [float(row["diversity"]) for row in rows] == pytest.approx(whole.per_item, abs=1e-4)
+    payload = json.loads((out / "eval.json").read_text())
+    assert payload["runs"] == [] and payload["reference"]["diversity"]["whole_set"] == pytest.approx(whole.mean)
+    assert payload["reference"]["summary"]["diversity"]["mean"] == pytest.approx(whole.mean)
+    html = (out / "report.html").read_text()
+    assert "<h2>Human reference</h2>" in html and html.count("<tr>") == 111
+
+
+def test_with_runs_the_reference_diversity_is_matched_to_the_runs_count(runs, capsys):
+    assert main(["eval", *map(str, runs), "--reference", "seed", "--embeddings", "hash"]) == 0
+    out = capsys.readouterr().out
+    assert "over 2 stories" in out and "human: seed: 110 records" in out
+    assert "(mean of 200 random 2-story subsets, hash)" in out
+
+
+def test_subset_diversity_draws_subsets_of_the_given_size():
+    reference = load_reference("seed", embedder="hash", k=5, match_size=10)
+    assert reference.subset_size == 10 and len(reference.subset_diversities) == 200
+    summary = summarize_reference(reference)["diversity"]
+    assert summary.mean == pytest.approx(np.mean(reference.subset_diversities))
+    assert summary.low <= summary.mean <= summary.high and summary.method == "subsets"
+    assert summary.mean > reference.diversity.mean, "ten stories have farther neighbours than 110"
+    orthogonal = np.eye(6, dtype=np.float32)
+    assert subset_diversities(orthogonal, 3, k=2, draws=5) == pytest.approx([1.0] * 5)
+    assert load_reference("seed", embedder="hash", match_size=500).subset_size == 0
+
+
+def test_a_reference_that_cannot_be_read_is_one_line(tmp_path, capsys):
+    assert main(["eval", "--reference", str(tmp_path / "absent.json"), "--embeddings", "hash"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main(["eval"]) == 2
+    assert "give run directories to evaluate, --reference, or both" in capsys.readouterr().err
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({"a": {"Description": ["None"]}}))
+    assert main(["eval", "--reference", str(empty), "--embeddings", "hash"]) == 2
+    assert "reference " in capsys.readouterr().err
+
+
+def test_graph_import_and_help_load_neither_jinja2_nor_the_report_modules():
+    probe = (
+        "import sys\nfrom storypainter import cli\n"
+        "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "import storypainter.agent.graph\n"
+        "print(sorted(m for m in sys.modules if m == 'jinja2' or m.startswith('storypainter.evaluation.report')))"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,84 @@
+"""The human reference: annotated scenes scored by the same evaluators as the systems.
+
+A corpus in CogBench format (the project's seed corpus by default, or a user's CogBench
+copy) is loaded by ``memory.corpus``; each record becomes a Story
+(``story_from_example``: its chains of reasoning, its entities as the drawn objects, its
+description) and gets the same ``semantic_score`` as a generated story. Diversity embeds
+the descriptions with the same embedder. Because a story's diversity is its distance to
+its k nearest neighbours, a large set looks less diverse than a small one of the same
+kind; ``match_size`` therefore scores random subsets of the systems' set size
+(``SUBSET_DRAWS`` of them, seeded) and keeps each subset's diversity. A record has no
+picture, so there is no alignment, rule check or time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from pydantic import Field
+
+from storypainter.errors import ConfigError
+from storypainter.evaluation.diversity import DiversityResult, diversity_scores
+from storypainter.evaluation.report.loading import embed_texts
+from storypainter.evaluation.semantic import SemanticScore, semantic_score, words
+from storypainter.memory.corpus import load_corpus, story_from_example
+from storypainter.schema import Frozen, Story
+
+SUBSET_DRAWS = 200
+
+
+class ReferenceItem(Frozen):
+    """One annotated scene as a story, with its scores."""
+
+    id: str
+    story: Story
+    semantic: SemanticScore
+    words: int
+
+
+class Reference(Frozen):
+    """A human reference set: its stories, the set's diversity and, when matched, subset diversities."""
+
+    source: str
+    label: str = Field(description="how tables name it, e.g. 'human: seed'")
+    items: list[ReferenceItem]
+    diversity: DiversityResult = Field(description="over the whole set; per-item values align with items")
+    embedder: str
+    subset_size: int = Field(default=0, description="the systems' set size the diversity is matched to (0: none)")
+    subset_diversities: list[float] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+
+
+def reference_label(source: str) -> str:
+    return f"human: {source if source == 'seed' else Path(source).stem}"
+
+
+def subset_diversities(vectors: np.ndarray, size: int, k: int, draws: int = SUBSET_DRAWS, seed: int = 0) -> list[float]:
+    """The diversity of ``draws`` random subsets of ``size`` rows (seeded, without replacement)."""
+    rng = np.random.default_rng(seed)
+    return [diversity_scores(vectors[rng.choice(len(vectors), size, replace=False)], k=k).mean for _ in range(draws)]
+
+
+def load_reference(source: str = "seed", embedder: str = "minilm", k: int = 5, match_size: int = 0) -> Reference:
+    """Score a CogBench-format corpus (``seed`` or a path) as the human reference."""
+    corpus = load_corpus(source)
+    if not corpus.examples:
+        raise ConfigError(f"reference {source}: no usable records ({len(corpus.problems)} malformed)")
+    stories = [story_from_example(example) for example in corpus.examples]
+    items = [
+        ReferenceItem(id=example.id, story=story, semantic=semantic_score(story), words=len(words(story.description)))
+        for example, story in zip(corpus.examples, stories, strict=True)
+    ]
+    vectors = np.asarray(embed_texts([story.description for story in stories], embedder), dtype=np.float32)
+    matched = 2 <= match_size < len(items)
+    return Reference(
+        source=source,
+        label=reference_label(source),
+        items=items,
+        diversity=diversity_scores(vectors, k=k),
+        embedder=embedder,
+        subset_size=match_size if matched else 0,
+        subset_diversities=subset_diversities(vectors, match_size, k) if matched else [],
+        problems=corpus.problems,
+    )
