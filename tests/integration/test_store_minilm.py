@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
 
 from storypainter.memory.store import ExampleStore
 from storypainter.providers.embeddings import get_embedder
+from tests.unit.test_cogbench import REAL_FORMAT
 
 pytestmark = pytest.mark.slow
 QUERIES = ("a rainy bus stop at night", "a family celebrating a festival", "a child at the doctor")
@@ -42,3 +44,17 @@ def test_mmr_spreads_examples_more_than_similar(store):
 def test_a_second_store_reuses_the_index(store):
     again = ExampleStore(store.memory_dir, get_embedder("minilm"))
     assert again.build()["rebuilt"] is False
+
+
+def test_a_real_format_cogbench_file_is_indexed_and_retrieved(tmp_path):
+    """CogBench's real layout (string Image Name, lists elsewhere, 'None' placeholders, 5-clue chains,
+    15+ entities, an unknown field) loads whole and MiniLM retrieves each scene by its meaning."""
+    source = tmp_path / "cogbench_description.json"
+    source.write_text(json.dumps(REAL_FORMAT), encoding="utf-8")
+    store = ExampleStore(tmp_path / "memory", get_embedder("minilm"), source=str(source))
+    report = store.build()
+    assert report["count"] == 3 and report["problems"] == []
+    hits = store.query("someone receives a letter from abroad at a snowy village post office", 3)
+    assert hits[0].example.id == "0001" and hits[0].similarity > hits[1].similarity
+    assert store.search("a family rescues a man overboard in a storm at sea", 1)[0].id == "0002"
+    assert store.search("a child's birthday cake in a shop", 1, "mmr")[0].id == "0003"
