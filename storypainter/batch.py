@@ -17,6 +17,7 @@ the Chroma store, so weights load once and one process owns the store; see
 from __future__ import annotations
 
 import gc
+import json
 import math
 import multiprocessing
 import os
@@ -27,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -35,8 +36,8 @@ from storypainter.agent.context import Context
 from storypainter.config import check_theme
 from storypainter.errors import ConfigError, StorypainterError
 from storypainter.providers import registry
-from storypainter.runner import resume_run, start_run
-from storypainter.runs import read_json, write_json
+from storypainter.runner import locked, resume_run, start_run
+from storypainter.runs import RunFileProblem, read_json, read_run_object, write_json
 
 BATCH_FILE = "batch.json"
 WORKER_KINDS = ("auto", "threads", "processes")
@@ -44,6 +45,8 @@ IN_PROCESS_LLMS = frozenset({"local", "hf"})  # providers that load weights into
 IN_PROCESS_PAINTERS = frozenset({"diffusers"})
 CHROMA_RETRIEVAL = frozenset({"similar", "mmr"})
 PARENT_POLL_SECONDS = 0.2
+MAX_CONCURRENCY = 256
+MAX_ITEMS = 100_000
 PROCESSES_PER_CORE = 4  # one process per item in flight (no GIL shared) up to this many per core
 
 
@@ -68,7 +71,7 @@ def read_themes(path: str | Path) -> list[str]:
     if not path.is_file():
         raise ConfigError(f"themes file not found: {path}")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a byte-order mark is not part of a theme
     except UnicodeDecodeError:
         raise ConfigError(f"themes file is not UTF-8 text: {path}") from None
     themes = [check_theme(line) for line in lines if line.strip() and not line.lstrip().startswith("#")]
@@ -77,16 +80,29 @@ def read_themes(path: str | Path) -> list[str]:
     return themes
 
 
-def plan_items(batch_dir: Path, themes: list[str], base_seed: int) -> list[dict]:
-    """The batch's fixed item list: written once, reused (and checked) on every rerun."""
-    items = [{"index": index, "theme": theme, "seed": base_seed + index} for index, theme in enumerate(themes)]
+def batch_settings(context: Context) -> dict[str, Any]:
+    """The settings that make a batch what it is (where it is written does not)."""
+    return {key: value for key, value in asdict(context).items() if key not in ("out_dir", "seed")}
+
+
+def plan_items(batch_dir: Path, themes: list[str], context: Context) -> list[dict]:
+    """The batch's fixed item list and settings: written once, checked on every rerun."""
+    items = [{"index": index, "theme": theme, "seed": context.seed + index} for index, theme in enumerate(themes)]
+    settings = json.loads(json.dumps(batch_settings(context), default=str))
     path = batch_dir / BATCH_FILE
-    if path.is_file():
-        existing = read_json(path)["items"]
-        if existing != items:
-            raise ConfigError(f"{path} holds a different batch; use another --out or the same themes and seed")
-        return existing
-    write_json(path, {"items": items}, durable=True)
+    if not path.is_file():
+        write_json(path, {"items": items, "settings": settings}, durable=True)
+        return items
+    try:
+        existing = read_run_object(path)
+    except RunFileProblem as problem:
+        raise ConfigError(f"{path}: {problem}; move it away to start this batch afresh") from None
+    if existing.get("items") != items:
+        raise ConfigError(f"{path} holds a different batch; use another --out or the same themes and seed")
+    changed = sorted(key for key in settings if existing.get("settings", settings).get(key) != settings[key])
+    if changed:
+        raise ConfigError(f"{path} was started with other settings ({', '.join(changed)}); rerun it with the "
+                          "same config and flags, or use another --out")
     return items
 
 
@@ -119,23 +135,22 @@ def run_item(batch_dir: Path, item: dict, context: Context) -> ItemOutcome:
 
 
 class ProgressBar:
-    """One line per finished item: bar, count, elapsed time, an estimate of the time left, status."""
+    """A tqdm bar (count, elapsed, time left) with one line per finished item above it."""
 
     def __init__(self, total: int, out: TextIO):
-        self.total, self.done, self.worked, self.out, self.lock = total, 0, 0, out, threading.Lock()
-        self.started = time.perf_counter()
+        from tqdm import tqdm
+
+        self.lock = threading.Lock()
+        self.bar = tqdm(total=total, file=out, unit="item", dynamic_ncols=True, mininterval=0.5)
 
     def advance(self, outcome: ItemOutcome) -> None:
         with self.lock:
-            self.done += 1
-            self.worked += not outcome.status.startswith("skipped")
-            filled = int(30 * self.done / self.total)
-            elapsed = time.perf_counter() - self.started
-            bar = "#" * filled + "." * (30 - filled)
-            left = f"{elapsed / self.worked * (self.total - self.done):6.1f}s" if self.worked else "     ?"
-            line = (f"[{bar}] {self.done}/{self.total} {elapsed:6.1f}s, left ~{left}  "
-                    f"item {outcome.index:04d} {outcome.status}")
-            print(line + (f": {outcome.error}" if outcome.error else ""), file=self.out, flush=True)
+            line = f"item {outcome.index:04d} {outcome.status}" + (f": {outcome.error}" if outcome.error else "")
+            self.bar.write(line, file=self.bar.fp)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 @dataclass(frozen=True)
@@ -167,8 +182,8 @@ def in_process_parts(context: Context) -> list[str]:
 
 def choose_workers(context: Context, concurrency: int, kind: str = "auto") -> Workers:
     """Threads spread over up to one process per core, unless a model or store lives in-process."""
-    if concurrency < 1:
-        raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise ConfigError(f"concurrency must lie in 1..{MAX_CONCURRENCY}, got {concurrency}")
     if kind not in WORKER_KINDS:
         raise ConfigError(f"workers: '{kind}' is not one of {', '.join(WORKER_KINDS)}")
     cores = os.cpu_count() or 1
@@ -186,18 +201,26 @@ def choose_workers(context: Context, concurrency: int, kind: str = "auto") -> Wo
 
 
 def run_batch(batch_dir: Path, themes: list[str], context: Context, concurrency: int,
-              out: TextIO | None = sys.stderr, workers: str = "auto") -> list[ItemOutcome]:
-    """Run (or resume) a batch; returns each item's outcome, in item order."""
+              out: TextIO | None = sys.stderr, workers: str = "auto", wait: bool = False) -> list[ItemOutcome]:
+    """Run (or resume) a batch; returns each item's outcome, in item order.
+
+    One process per batch directory: a second refuses in one line (or waits with ``wait``).
+    """
     plan = choose_workers(context, concurrency, workers)
     batch_dir.mkdir(parents=True, exist_ok=True)
-    items = plan_items(batch_dir, themes, context.seed)
-    bar = ProgressBar(len(items), out) if out else None
-    if out:
-        print(f"batch: {len(items)} items, {plan.describe()}", file=out, flush=True)
-    report = bar.advance if bar else (lambda outcome: None)
-    run = run_in_processes if plan.processes > 1 else run_in_threads
-    outcomes = sorted(run(batch_dir, items, context, plan, report), key=lambda outcome: outcome.index)
-    write_json(batch_dir / "summary.json", [vars(outcome) for outcome in outcomes])
+    with locked(batch_dir, wait):
+        items = plan_items(batch_dir, themes, context)
+        bar = ProgressBar(len(items), out) if out else None
+        if out:
+            print(f"batch: {len(items)} items, {plan.describe()}", file=out, flush=True)
+        report = bar.advance if bar else (lambda outcome: None)
+        run = run_in_processes if plan.processes > 1 else run_in_threads
+        try:
+            outcomes = sorted(run(batch_dir, items, context, plan, report), key=lambda outcome: outcome.index)
+        finally:
+            if bar:
+                bar.close()
+        write_json(batch_dir / "summary.json", [vars(outcome) for outcome in outcomes])
     return outcomes
 
 
@@ -242,6 +265,9 @@ def run_in_processes(batch_dir: Path, items: list[dict], context: Context, plan:
             if child.is_alive():
                 child.terminate()
             child.join()
+        for channel in (tasks, results):  # never wait at exit on a feeder thread whose readers are gone
+            channel.cancel_join_thread()
+            channel.close()
 
 
 def collect_outcomes(items: list[dict], children: list[Any], results: Any, report: Report) -> list[ItemOutcome]:

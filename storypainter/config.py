@@ -82,6 +82,10 @@ def check_theme(theme: str) -> str:
     """A theme is free text; reject only what cannot be a theme."""
     if len(theme) > MAX_THEME_CHARS:
         raise ConfigError(f"theme is {len(theme)} characters long; the limit is {MAX_THEME_CHARS}")
+    try:
+        theme.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError("theme is not valid UTF-8 text") from None
     if any(ord(char) < 32 and char not in "\n\t" for char in theme):
         raise ConfigError("theme contains control characters")
     stripped = theme.strip()

@@ -74,8 +74,15 @@ def drive(run_dir: Path, thread_id: str, context: Context, payload: dict, out: T
     config = run_config(context) | thread_config(thread_id)
     with open_checkpointer(run_dir) as checkpointer:
         graph = compiled_graph.copy(update={"checkpointer": checkpointer})
-        if resume and graph.get_state(config).values:
+        stored = graph.get_state(config).values if resume else {}
+        if stored.get("run_dir") and Path(stored["run_dir"]).resolve() != run_dir.resolve():
+            raise ConfigError(f"{run_dir} was moved or copied from {stored['run_dir']}; resume it there "
+                              "(its files name that place)")
+        if stored:
             payload = None  # continue; `next` may look empty while a killed step's writes are pending
+        elif resume and any((run_dir / "attempts").glob("*")):
+            raise ConfigError(f"{run_dir}: its checkpoints are missing, and starting again would overwrite its "
+                              "attempts; start a new run with generate")
         while True:
             values, interrupts = stream_run(graph, payload, config, context, out, tokens)
             if not interrupts:
@@ -105,10 +112,10 @@ def start_run(theme: str, context: Context, out: TextIO | None, reviewer: Review
     """A new durable run (in ``run_dir`` when given); returns the final state."""
     run_dir = create_run(context.out_dir, theme, asdict(context), run_dir)
     thread_id = read_run_object(run_dir / "request.json")["thread_id"]
-    if out:
-        print(f"storypainter: {theme or '(free theme)'!r} -> {run_dir}", file=out, flush=True)
     payload = {"theme": theme, "run_dir": str(run_dir)}
     with locked(run_dir):
+        if out:
+            print(f"storypainter: {theme or '(free theme)'!r} -> {run_dir}", file=out, flush=True)
         return guarded(run_dir, lambda: drive(run_dir, thread_id, context, payload, out, reviewer, tokens))
 
 

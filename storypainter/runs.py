@@ -160,7 +160,13 @@ def mark_status(run_dir: Path, status: str, error: str) -> None:
         manifest = read_json(manifest_path) if manifest_path.is_file() else {}
     except (OSError, ValueError):
         manifest = {}
-    write_json(manifest_path, (manifest if isinstance(manifest, dict) else {}) | {"status": status, "error": error})
+    marked = (manifest if isinstance(manifest, dict) else {}) | {"status": status, "error": error}
+    try:
+        write_json(manifest_path, marked)
+    except OSError:  # a full disk has no room for a temp file: rewrite the small manifest in place
+        with manifest_path.open("r+b" if manifest_path.is_file() else "wb") as handle:
+            handle.write(json.dumps(to_jsonable(marked), indent=2, ensure_ascii=False).encode("utf-8"))
+            handle.truncate()
 
 
 def attempt_dir(run_dir: str | Path, number: int) -> Path:

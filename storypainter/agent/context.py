@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, field
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from pydantic import ConfigDict, Field, field_validator
 from pydantic.dataclasses import dataclass
 
 MAX_ROUNDS = 20
+BUILTIN_EMBEDDINGS = ("minilm", "hash")
 MAX_SEED = 2**63 - 1
 SECRET_WORDS = ("api_key", "apikey", "secret", "password", "token", "authorization")
 NOT_SECRET = ("api_key_env", "max_tokens")
@@ -73,6 +75,13 @@ class Context:
             if key == "base_url" and (urlsplit(str(value)).username or urlsplit(str(value)).password):
                 raise ValueError("base_url carries credentials; put them in an environment variable")
         return options
+
+    @field_validator("embeddings")
+    @classmethod
+    def known_embeddings(cls, value: str) -> str:
+        if value not in BUILTIN_EMBEDDINGS and not Path(value).expanduser().is_dir():
+            raise ValueError(f"'{value}' is neither {' nor '.join(BUILTIN_EMBEDDINGS)} nor a model directory")
+        return value
 
     def fingerprint(self) -> str:
         """A short hash of every setting, for the run manifest."""

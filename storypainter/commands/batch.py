@@ -15,24 +15,25 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--workers", choices=("auto", "threads", "processes"), default="auto",
                         help="threads in this process, or spread over one process per core "
                         "(auto: processes unless a model or the Chroma store lives in-process)")
+    parser.add_argument("--wait", action="store_true", help="wait for another process using --out to finish")
     add_context_flags(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from storypainter.batch import read_themes, run_batch, summary_table
+    from storypainter.batch import MAX_ITEMS, read_themes, run_batch, summary_table
     from storypainter.config import load_context
     from storypainter.errors import ConfigError
 
     if bool(args.themes_file) == bool(args.count):
         raise ConfigError("batch: give either a themes file or --count N")
-    if args.count is not None and args.count < 1:
-        raise ConfigError(f"batch: --count must be at least 1, got {args.count}")
+    if args.count is not None and not 1 <= args.count <= MAX_ITEMS:
+        raise ConfigError(f"batch: --count must lie in 1..{MAX_ITEMS}, got {args.count}")
     if not args.out_dir:
         raise ConfigError("batch: --out DIR is required (it is also how a killed batch resumes)")
     context = load_context(args.config, **context_overrides(args))
     themes = read_themes(args.themes_file) if args.themes_file else [""] * args.count
-    outcomes = run_batch(Path(args.out_dir), themes, context, args.concurrency, workers=args.workers)
+    outcomes = run_batch(Path(args.out_dir), themes, context, args.concurrency, workers=args.workers, wait=args.wait)
     print(summary_table(outcomes))
     return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0

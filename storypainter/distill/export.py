@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storypainter.errors import ConfigError
 from storypainter.evaluation.report import find_run_dirs
 from storypainter.runs import RunFileProblem, atomic_write_bytes, attempt_dir, read_run_object, write_json
 from storypainter.schema import Story
@@ -255,6 +256,8 @@ def export_runs(
     """SFT and DPO data from teacher runs, paired with ``--rejected`` and ``--mix`` runs."""
     result = ExportResult()
     teachers = filtered(collect(run_dirs, teacher_sample, result.notes), filters, result.notes)
+    if not teachers:
+        raise ConfigError(f"export: no usable teacher runs ({'; '.join(result.notes[:3]) or 'none given'})")
     rejected = collect(rejected_dirs, lambda run: rejected_sample(run, "rejected"), result.notes)
     rejected += collect(mix_dirs, lambda run: rejected_sample(run, "mix"), result.notes)
     pairs = pair_rejected(teachers, rejected, result.notes)

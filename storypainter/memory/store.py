@@ -133,6 +133,20 @@ class ExampleStore:
         self._ready: dict[str, Any] = {}
         self._generated: tuple[Any, Any, int] | None = None
         self._lock = threading.RLock()
+        self._writers = None  # the cross-process lock, made on first write (the directory may not exist yet)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writer per store on this machine: concurrent first builds by several processes take turns,
+        and a late one finds the index its predecessor built instead of deleting it under its feet."""
+        from filelock import FileLock
+
+        with self._lock:
+            if self._writers is None:
+                self.memory_dir.mkdir(parents=True, exist_ok=True)
+                self._writers = FileLock(str(self.memory_dir / "chroma.lock"))
+            with self._writers:
+                yield
 
     @property
     def client(self):
@@ -192,7 +206,7 @@ class ExampleStore:
 
     def index(self, name: str, examples: Sequence[Example]) -> tuple[Any, bool]:
         """The collection ``name`` holding ``examples``; True when it had to be (re)built."""
-        with self._lock:
+        with self.writing():
             expected = self._expected(fingerprint(examples))
             current = self._existing(name)
             if current is not None and matches(current, expected):
@@ -243,7 +257,7 @@ class ExampleStore:
 
     def sync_generated(self):
         """Mirror generated.jsonl into the ``generated`` collection: add new lines, drop vanished ones."""
-        with self._lock:
+        with self.writing():
             name = self.generated_name
             expected = self._expected("incremental")
             current = self._existing(name)

@@ -101,7 +101,17 @@ def check_local(name: str, options: dict[str, Any]) -> None:
         raise ConfigError(f"llm: {error}") from None
 
 
-LLM_CHECKS = {"local": check_local}
+def check_openai(name: str, options: dict[str, Any]) -> None:
+    try:
+        from storypainter.providers.llms.openai_chat import STRUCTURED_STYLES
+    except ImportError:
+        raise ConfigError(f"llm 'openai:{name}' needs langchain-openai (pip install 'storypainter[openai]')") from None
+    structured = options.get("structured", "json_schema")
+    if structured not in STRUCTURED_STYLES:
+        raise ConfigError(f"llm_options.structured: '{structured}' is not one of {', '.join(STRUCTURED_STYLES)}")
+
+
+LLM_CHECKS = {"local": check_local, "openai": check_openai}
 LLMS = {"local": local_llm, "openai": openai_llm, "hf": hf_llm, "init_chat_model": any_chat_model}
 PAINTERS = {"storyboard": storyboard_painter, "diffusers": diffusers_painter, "openai-images": openai_images_painter}
 JUDGES = {"layout": layout_judge, "vlm": vlm_judge}
