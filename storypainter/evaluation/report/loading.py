@@ -17,9 +17,10 @@ from typing import Any
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
 from storypainter.evaluation.diversity import DiversityResult, diversity_scores
-from storypainter.evaluation.semantic import SemanticScore, semantic_score, words
+from storypainter.evaluation.semantic import SemanticScore, semantic_score
 from storypainter.runs import RunFileProblem, attempt_dir, read_run_object
 from storypainter.schema import AlignmentReport, Frozen, Story, StoryCheck
+from storypainter.text import words
 
 RUN_MARKERS = ("request.json", "manifest.json", "result.json")
 MAX_DEPTH = 3

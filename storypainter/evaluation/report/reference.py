@@ -21,9 +21,10 @@ from pydantic import Field
 from storypainter.errors import ConfigError
 from storypainter.evaluation.diversity import DiversityResult, diversity_scores
 from storypainter.evaluation.report.loading import embed_texts
-from storypainter.evaluation.semantic import SemanticScore, semantic_score, words
+from storypainter.evaluation.semantic import SemanticScore, semantic_score
 from storypainter.memory.corpus import load_corpus, story_from_example
 from storypainter.schema import Frozen, Story
+from storypainter.text import words
 
 SUBSET_DRAWS = 200
 
