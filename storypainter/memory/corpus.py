@@ -92,9 +92,9 @@ def present(values: list[str]) -> list[str]:
 
 def field_texts(record_id: str, name: str, value: Any) -> list[str]:
     """A field's strings: a string or a list of strings (nulls, placeholders and blanks dropped)."""
-    values = [value] if isinstance(value, str) else value
     if value is None:
-        values = []
+        return []
+    values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not all(item is None or isinstance(item, str) for item in values):
         kind = type(value).__name__ if not isinstance(value, list) else "a list holding non-strings"
         raise RecordProblem(f"{record_id}: field '{name}' must be a string or a list of strings, got {kind}")

@@ -37,6 +37,7 @@ from storypainter.evaluation.report import (
     wilson_interval,
 )
 from storypainter.evaluation.report.reference import subset_diversities
+from storypainter.evaluation.report.writers import records, reference_records
 from storypainter.evaluation.semantic import semantic_score
 from storypainter.memory.corpus import load_seed_corpus, story_from_example
 from storypainter.providers.embeddings import HashingEmbedder
@@ -341,6 +342,12 @@ def test_with_runs_the_reference_diversity_is_matched_to_the_runs_count(runs, ca
     out = capsys.readouterr().out
     assert "over 2 stories" in out and "human: seed: 110 records" in out
     assert "(mean of 200 random 2-story subsets, hash)" in out
+    rows, problems = load_runs(runs)
+    evaluation, reference = evaluate(rows, problems, embedder="hash"), load_reference("seed", "hash", match_size=2)
+    assert list(reference_records(reference)[0]) == list(records(evaluation)[0]), "the same CSV columns"
+    lines = list(csv.DictReader(io.StringIO(to_csv(evaluation, reference))))
+    assert len(lines) == 112 and lines[0]["system"] == "cor" and lines[-1]["system"] == "human: seed"
+    assert lines[-1]["diversity"] == "", "no per-scene diversity when it is matched by subsets"
 
 
 def test_subset_diversity_draws_subsets_of_the_given_size():

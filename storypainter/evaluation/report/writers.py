@@ -110,13 +110,13 @@ def reference_records(reference: Reference) -> list[dict[str, Any]]:
 
     Per-scene diversity is given only when the set is not matched to the systems' size."""
     per_item = [] if reference.subset_size else reference.diversity.per_item
-    blank = dict.fromkeys(("alignment", *(f"alignment.{c}" for c in CATEGORIES), "rules_pass", "seconds"))
     return [
         {
             "run_dir": f"{reference.source}#{item.id}", "system": reference.label, "theme": "", "seed": "",
             "title": item.story.title, "best_attempt": "", "attempts": "", "semantic": round(item.semantic.score, 2),
-            **blank, "key_points": "", "abstentions": "", "violations": "", "words": item.words,
-            "diversity": _rounded(per_item[index]) if per_item else None, "image": "",
+            "alignment": None, **{f"alignment.{category}": None for category in CATEGORIES},
+            "key_points": "", "abstentions": "", "rules_pass": "", "violations": "", "words": item.words,
+            "seconds": "", "diversity": _rounded(per_item[index]) if per_item else None, "image": "",
         }
         for index, item in enumerate(reference.items)
     ]
