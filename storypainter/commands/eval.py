@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
     if args.k < 1:
         raise ConfigError(f"-k must be at least 1, got {args.k}")
+    if args.reference and Path(args.reference).is_dir():  # `eval --reference RUN_DIR`: the flag had no value
+        args.run_dirs, args.reference = [args.reference, *args.run_dirs], "seed"
     if not args.run_dirs and not args.reference:
         raise ConfigError("give run directories to evaluate, --reference, or both")
     rows, problems = load_runs(args.run_dirs)

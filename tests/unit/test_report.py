@@ -342,6 +342,8 @@ def test_with_runs_the_reference_diversity_is_matched_to_the_runs_count(runs, ca
     out = capsys.readouterr().out
     assert "over 2 stories" in out and "human: seed: 110 records" in out
     assert "(mean of 200 random 2-story subsets, hash)" in out
+    assert main(["eval", "--embeddings", "hash", "--reference", *map(str, runs)]) == 0
+    assert capsys.readouterr().out == out, "a run directory right after --reference is a run, not the reference"
     rows, problems = load_runs(runs)
     evaluation, reference = evaluate(rows, problems, embedder="hash"), load_reference("seed", "hash", match_size=2)
     assert list(reference_records(reference)[0]) == list(records(evaluation)[0]), "the same CSV columns"
