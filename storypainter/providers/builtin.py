@@ -72,10 +72,9 @@ def vlm_judge(provider: str, options: dict[str, Any], context, get_llm) -> Any:
 
 
 def layout_judge(name: str, options: dict[str, Any], context, get_llm) -> Any:
-    from storypainter.providers.embeddings import get_embedder
     from storypainter.providers.judges.layout import LayoutJudge
 
-    return LayoutJudge(get_embedder(context.embeddings))
+    return LayoutJudge()
 
 
 def check_local(name: str, options: dict[str, Any]) -> None:

@@ -469,3 +469,103 @@ def test_copy_guard_catches_a_verbatim_copy_and_passes_an_original():
     check = check_story(original, examples=[unrelated, copied_from])
     assert "not_copied" not in rules_of(check)
     assert check.copy_overlap < 0.35
+
+
+# --- the layout judge: subject and predicate, abstain when the layout cannot show it ---------------
+
+
+def judged(texts: dict[str, str], story: Story | None = None, tmp_path=None, layout=None, image="storyboard"):
+    """Verdicts of the layout judge for {text: category} against the storyboard's real manifest of the story."""
+    from storypainter.layout import compose_layout
+    from storypainter.providers.judges.layout import LayoutJudge
+    from storypainter.providers.painters.storyboard import StoryboardPainter
+    from storypainter.schema import RenderedImage
+
+    story = story or make_story(visible_text=[VisibleText(text="COOKIES 1 EURO", on="jar label")])
+    layout = layout or compose_layout(story, seed=1)
+    if image == "storyboard":
+        rendered = StoryboardPainter(384, 256).paint(story, layout, 1, tmp_path / "image.png")
+    elif image == "pixels":
+        rendered = RenderedImage(path="x.png", backend="diffusers", seed=1, prompt="p", width=8, height=8)
+    else:
+        rendered = None
+    points = [KeyPoint(category=category, text=text) for text, category in texts.items()]
+    verdicts = LayoutJudge().judge(points, image=rendered, layout=layout, story=story)
+    assert all(verdict.level == "layout" and verdict.judge == "layout" for verdict in verdicts)
+    return {verdict.key_point.text: (verdict.answer, verdict.evidence) for verdict in verdicts}
+
+
+def test_layout_judge_needs_the_subject_and_its_predicate_drawn(tmp_path):
+    found = judged(
+        {
+            "The mother is a housewife.": "character",
+            "The boy is the girl's brother.": "character_relationship",
+            "The girl is a famous astronaut.": "character",
+            "The dog is reading a newspaper.": "event",
+        },
+        tmp_path=tmp_path,
+    )
+    assert found["The mother is a housewife."][0] == "yes"
+    assert found["The boy is the girl's brother."][0] == "abstain"  # 'girl' drawn, 'brother' is not drawable
+    assert found["The girl is a famous astronaut."][0] == "abstain"  # one shared word ('girl') is not enough
+    assert found["The dog is reading a newspaper."][0] == "abstain"  # no dog in the story or the picture
+
+
+def test_layout_judge_says_no_for_an_undrawn_subject_or_thing_and_a_contradicting_face(tmp_path):
+    story = make_story(objects=["sink", "cookie jar", "stool", "plate", "cat"])
+    layout = compose_layout_without(story, "cat")
+    found = judged(
+        {
+            "The cat is asleep on the stool.": "event",
+            "The boy is reaching for the cat.": "event",
+            "The boy is afraid of falling.": "mental_state",
+            "The girl is afraid of falling.": "mental_state",
+            "The mother is lost in thought.": "mental_state",
+        },
+        story=story,
+        layout=layout,
+        tmp_path=tmp_path,
+    )
+    assert found["The cat is asleep on the stool."] == ("no", "subject 'cat' is not drawn")
+    assert found["The boy is reaching for the cat."][0] == "no"  # the story's cat is not drawn
+    assert found["The boy is afraid of falling."][0] == "yes"  # his drawn face is afraid
+    assert found["The girl is afraid of falling."] == ("no", "the face of 'girl' shows happy, not afraid")
+    assert found["The mother is lost in thought."][0] == "abstain"  # no drawn face shows a thought
+
+
+def compose_layout_without(story: Story, label: str):
+    from storypainter.layout import compose_layout
+
+    layout = compose_layout(story, seed=1)
+    return layout.model_copy(update={"entities": [entity for entity in layout.entities if entity.label != label]})
+
+
+def test_layout_judge_reads_events_from_poses_and_props_and_causes_clause_by_clause(tmp_path):
+    old_man = Character(name="old man", role="grandfather", appearance="coat", emotion="calm",
+                        action="waving with an umbrella")
+    story = make_story(characters=[old_man], objects=["bus"], location="a bus stop", time="a rainy evening")
+    found = judged(
+        {
+            "The old man is waving at the bus.": "event",
+            "The old man is reading a newspaper.": "event",
+            "Because it is raining, the old man holds an umbrella.": "event_causal",
+            "Because the bus is late, the old man will miss his train.": "event_causal",
+            "It is a rainy evening.": "time",
+        },
+        story=story,
+        tmp_path=tmp_path,
+    )
+    assert found["The old man is waving at the bus."][0] == "yes"  # raised arm + the bus
+    assert found["The old man is reading a newspaper."][0] == "abstain"  # a storyboard draws neither
+    assert found["Because it is raining, the old man holds an umbrella."][0] == "yes"
+    assert found["Because the bus is late, the old man will miss his train."][0] == "abstain"
+    assert found["It is a rainy evening."][0] == "yes"
+
+
+def test_layout_judge_abstains_on_a_picture_without_a_manifest_and_reads_a_bare_layout(tmp_path):
+    texts = {"The mother is a housewife.": "character", "The boy is afraid.": "mental_state"}
+    pixels = judged(texts, tmp_path=tmp_path, image="pixels")
+    assert {answer for answer, _ in pixels.values()} == {"abstain"}
+    assert "no manifest" in pixels["The boy is afraid."][1]
+    bare = judged(texts, tmp_path=tmp_path, image=None)
+    assert {answer for answer, _ in bare.values()} == {"yes"}

@@ -25,10 +25,9 @@ from storypainter.providers.painters.storyboard.canvas import (
 from storypainter.providers.painters.storyboard.faces import draw_face, draw_headwear
 from storypainter.providers.painters.storyboard.vocabulary import (
     FEMALE_WORDS,
-    FORWARD_ARM_WORDS,
     HATS,
-    RAISED_ARM_WORDS,
     ROLE_CUES,
+    arm_pose,
     expression_for,
     word_set,
 )
@@ -60,7 +59,7 @@ def paint_person(canvas: Canvas, entity: LayoutEntity, layout: SceneLayout) -> s
     cue_text = ", ".join(cues + props) or "none"
     return (
         f"emotion: {entity.emotion} (face: {expression}); role: {entity.role}; action: {entity.action}; "
-        f"cues: {cue_text}"
+        f"cues: {cue_text}; pose: {arm_pose(entity.action)}"
     )
 
 
@@ -126,15 +125,6 @@ def _outfit(entity: LayoutEntity, cues: list[str], position: int) -> dict[str, C
     return {"skin": pick(SKIN_TONES, entity.label), "hair": hair, "shirt": shirt, "trousers": trousers}
 
 
-def _arm_pose(action: str) -> str:
-    action = action.lower()
-    if any(key in action for key in RAISED_ARM_WORDS):
-        return "raised"
-    if any(key in action for key in FORWARD_ARM_WORDS):
-        return "forward"
-    return "down"
-
-
 def _draw_body(
     canvas: Canvas,
     figure: Figure,
@@ -183,7 +173,7 @@ def _draw_body(
             fill=outfit["trousers"],
         )
     _draw_clothing_cues(canvas, figure, cues)
-    _draw_arms(canvas, figure, outfit, _arm_pose(action), props)
+    _draw_arms(canvas, figure, outfit, arm_pose(action), props)
 
 
 def _draw_clothing_cues(canvas: Canvas, figure: Figure, cues: list[str]) -> None:

@@ -80,6 +80,16 @@ def expression_for(emotion: str) -> str:
     return next((expression for expression, synonyms in EXPRESSION_WORDS.items() if words & synonyms), "calm")
 
 
+def arm_pose(action: str) -> str:
+    """How a figure holds its arms for an action: raised (waving, cheering), forward (reaching, giving) or down."""
+    action = action.lower()
+    if any(key in action for key in RAISED_ARM_WORDS):
+        return "raised"
+    if any(key in action for key in FORWARD_ARM_WORDS):
+        return "forward"
+    return "down"
+
+
 def first_match(text: str, table: dict[str, frozenset[str]], default: str) -> str:
     """The first name in table whose keywords share a word with text."""
     words = word_set(text)
