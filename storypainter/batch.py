@@ -210,9 +210,9 @@ def run_batch(batch_dir: Path, themes: list[str], context: Context, concurrency:
     batch_dir.mkdir(parents=True, exist_ok=True)
     with locked(batch_dir, wait):
         items = plan_items(batch_dir, themes, context)
-        bar = ProgressBar(len(items), out) if out else None
         if out:
             print(f"batch: {len(items)} items, {plan.describe()}", file=out, flush=True)
+        bar = ProgressBar(len(items), out) if out else None
         report = bar.advance if bar else (lambda outcome: None)
         run = run_in_processes if plan.processes > 1 else run_in_threads
         try:

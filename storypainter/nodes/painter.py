@@ -7,17 +7,11 @@ from langgraph.runtime import Runtime
 
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
+from storypainter.attempts import attempt_seed, open_attempt
 from storypainter.errors import PainterRefused
-from storypainter.layout import compose_layout
 from storypainter.providers.protocols import reports_progress
 from storypainter.providers.registry import get_painter
-from storypainter.runs import attempt_dir, write_json
-
-SEED_STRIDE = 7919  # a prime, so attempt seeds never collide across nearby run seeds
-
-
-def image_seed(run_seed: int, attempt: int) -> int:
-    return run_seed * SEED_STRIDE + attempt
+from storypainter.runs import attempt_dir
 
 
 def painter(state: State, runtime: Runtime[Context]) -> dict:
@@ -26,9 +20,7 @@ def painter(state: State, runtime: Runtime[Context]) -> dict:
     update: dict = {}
     if decision is not None and decision.action == "rerender":
         number += 1
-        layout = compose_layout(story, emphasis=decision.emphasis, seed=image_seed(context.seed, number))
-        write_json(attempt_dir(state["run_dir"], number) / "story.json", story)
-        write_json(attempt_dir(state["run_dir"], number) / "layout.json", layout)
+        layout = open_attempt(state["run_dir"], number, story, context.seed, decision.emphasis)
         update.update(attempt=number, layout=layout)
     backend = get_painter(context.painter, context.painter_options, context)
     path = attempt_dir(state["run_dir"], number) / "image.png"
@@ -39,7 +31,7 @@ def painter(state: State, runtime: Runtime[Context]) -> dict:
 
     progress = {"progress": report} if reports_progress(backend) else {}
     try:
-        image = backend.paint(story, layout, seed=image_seed(context.seed, number), path=path, **progress)
+        image = backend.paint(story, layout, seed=attempt_seed(context.seed, number), path=path, **progress)
     except PainterRefused as refusal:
         return update | {"image": None, "painter_error": str(refusal)}
     return update | {"image": image, "painter_error": ""}

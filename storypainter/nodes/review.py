@@ -19,8 +19,8 @@ from pydantic import ValidationError
 
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
+from storypainter.attempts import open_attempt
 from storypainter.errors import ConfigError
-from storypainter.layout import compose_layout
 from storypainter.runs import attempt_dir, write_json
 from storypainter.schema import Decision, Review, Story
 
@@ -78,9 +78,7 @@ def review_story(state: State, runtime: Runtime[Context]) -> dict:
     write_json(folder / "review_story.json", review)
     if edited is not None:
         story = edited
-        layout = compose_layout(story, seed=runtime.context.seed + number)
-        write_json(folder / "story.json", story)
-        write_json(folder / "layout.json", layout)
+        layout = open_attempt(state["run_dir"], number, story, runtime.context.seed)
         return {"story_review": review, "story": story, "layout": layout}
     if review.action == "reject":
         feedback = review.feedback or "the reviewer rejected this story: write a different one"

@@ -7,8 +7,9 @@ from langgraph.runtime import Runtime
 
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
+from storypainter.attempts import open_attempt
 from storypainter.errors import StoryError
-from storypainter.layout import compose_layout
+from storypainter.ledger import usage_entry
 from storypainter.prompts import render
 from storypainter.providers.llms.structured import invoke_structured
 from storypainter.providers.protocols import PromptStyle, prompt_style, takes_seed
@@ -72,8 +73,8 @@ def storyteller(state: State, runtime: Runtime[Context]) -> dict:
         write_json(folder / "failed_reply.json", {"error": str(error), "replies": error.replies})
         raise
     story: Story = reply.value  # type: ignore[assignment]
-    layout = compose_layout(story, seed=context.seed + number)
+    layout = open_attempt(state["run_dir"], number, story, context.seed)
     write_json(folder / "prompt.json", {"messages": [m.model_dump() for m in messages], "replies": reply.replies})
-    write_json(folder / "story.json", story)
-    write_json(folder / "layout.json", layout)
-    return {"story": story, "layout": layout, "attempt": number, "painter_error": "", "tokens": reply.usage}
+    usage = [usage_entry("storyteller", context.llm, reply.usage, calls=len(reply.replies))]
+    return {"story": story, "layout": layout, "attempt": number, "painter_error": "", "tokens": reply.usage,
+            "usage": usage}

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import BaseMessage
 
+from storypainter.agent.context import Context
 from storypainter.batch import choose_workers, plan_items, read_themes, run_batch, summary_table
 from storypainter.errors import ConfigError
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
@@ -33,11 +34,14 @@ def test_bad_themes_files_are_named(tmp_path, content, expected):
         read_themes(path)
 
 
-def test_a_batch_directory_refuses_a_different_batch(tmp_path):
-    plan_items(tmp_path, ["a", "b"], base_seed=0)
-    assert plan_items(tmp_path, ["a", "b"], base_seed=0)[1]["seed"] == 1
+def test_a_batch_directory_refuses_a_different_batch_or_other_settings(tmp_path):
+    context = Context(embeddings="hash")
+    plan_items(tmp_path, ["a", "b"], context)
+    assert plan_items(tmp_path, ["a", "b"], context)[1]["seed"] == 1
     with pytest.raises(ConfigError, match="different batch"):
-        plan_items(tmp_path, ["a", "c"], base_seed=0)
+        plan_items(tmp_path, ["a", "c"], context)
+    with pytest.raises(ConfigError, match=r"other settings \(max_rounds\)"):
+        plan_items(tmp_path, ["a", "b"], Context(embeddings="hash", max_rounds=5))
 
 
 def test_rerun_skips_done_items_and_seeds_differ_per_item(scripted, tmp_path):
@@ -109,8 +113,10 @@ def test_worker_choices_are_checked(scripted):
     context = scripted(ScriptedChatModel(replies=[]))
     assert choose_workers(context, 8, "threads").processes == 1
     assert choose_workers(context, 1, "processes").processes == 1, "one item at a time needs no worker process"
-    with pytest.raises(ConfigError, match="concurrency must be at least 1"):
+    with pytest.raises(ConfigError, match=r"concurrency must lie in 1\.\.256"):
         choose_workers(context, 0)
+    with pytest.raises(ConfigError, match=r"concurrency must lie in 1\.\.256"):
+        choose_workers(context, 100_000)
     with pytest.raises(ConfigError, match="workers: 'fibers' is not one of auto, threads, processes"):
         choose_workers(context, 2, "fibers")
     with pytest.raises(ConfigError, match="processes cannot share the Chroma example store"):
@@ -122,8 +128,10 @@ def test_progress_lines_count_items_and_estimate_the_time_left(scripted, tmp_pat
     context = scripted(ScriptedChatModel(replies=[story_json()] * 2), ScriptedJudge([lambda point: "yes"]))
     out = io.StringIO()
     run_batch(tmp_path / "batch", THEMES[:2], context, concurrency=1, out=out, workers="threads")
-    lines = out.getvalue().splitlines()
+    text = out.getvalue()
+    lines = [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
     assert lines[0] == "batch: 2 items, 1 in flight: 1 threads in this process (asked for threads)"
-    assert lines[1].startswith("[###############...............] 1/2") and "left ~" in lines[1]
-    assert lines[2].startswith("[##############################] 2/2") and lines[2].endswith("item 0001 done")
-    assert "left ~   0.0s" in lines[2]
+    assert lines.index("item 0000 done") < lines.index("item 0001 done")
+    bars = [line for line in lines if "item/s" in line or "?it" in line or "|" in line]
+    assert any(line.startswith("50%") and "1/2" in line and "<" in line for line in bars), bars  # elapsed<left
+    assert any(line.startswith("100%") and "2/2" in line for line in bars), bars
