@@ -18,11 +18,16 @@ from urllib.parse import urlsplit
 from pydantic import ConfigDict, Field, field_validator
 from pydantic.dataclasses import dataclass
 
+from storypainter.ledger import PRICE_KEYS
+
 MAX_ROUNDS = 20
 BUILTIN_EMBEDDINGS = ("minilm", "hash")
 MAX_SEED = 2**63 - 1
 SECRET_WORDS = ("api_key", "apikey", "secret", "password", "token", "authorization")
 NOT_SECRET = ("api_key_env", "max_tokens")
+RAY_RESOURCES = ("num_cpus", "num_gpus", "memory_gib")  # Ray's own; any other key is a custom resource
+MAX_RESOURCE = 4096.0
+MAX_PRICE = 1_000_000.0  # dollars per unit: a bound that catches a misplaced decimal point
 
 
 def setting(default: Any, description: str) -> Any:
@@ -64,6 +69,14 @@ class Context:
     memory_dir: Annotated[str, Field(min_length=1)] = setting(".storypainter", "example store and self-memory")
     remember_threshold: Fraction = setting(0.6, "score a story needs to be remembered")
     review: bool = setting(False, "pause for a person after the storyteller and the critic")
+    chroma_url: str = setting("", "example store on a Chroma server (http://127.0.0.1:8000, from `chroma run`) "
+                              "instead of the embedded directory in memory_dir; empty: embedded")
+    prices: dict[str, dict[str, Annotated[float, Field(ge=0, le=MAX_PRICE)]]] = setting(
+        {}, "US dollars per provider string for the cost ledger: input_per_mtok and output_per_mtok (per "
+        "million tokens) for an LLM, per_image and/or per_gpu_hour for a painter; unpriced models cost null")
+    item_resources: dict[str, Annotated[float, Field(ge=0, le=MAX_RESOURCE)]] = setting(
+        {}, "Ray engine: what one batch item's worker holds (num_cpus, num_gpus, memory_gib, or a custom "
+        "resource's name); empty: 1 CPU")
 
     @field_validator("llm_options", "painter_options")
     @classmethod
@@ -75,6 +88,26 @@ class Context:
             if key == "base_url" and (urlsplit(str(value)).username or urlsplit(str(value)).password):
                 raise ValueError("base_url carries credentials; put them in an environment variable")
         return options
+
+    @field_validator("prices")
+    @classmethod
+    def known_price_keys(cls, prices: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for provider, entry in prices.items():
+            if unknown := sorted(set(entry) - set(PRICE_KEYS)):
+                raise ValueError(f"prices.{provider}: unknown key {unknown[0]!r} (use {', '.join(PRICE_KEYS)})")
+        return prices
+
+    @field_validator("chroma_url")
+    @classmethod
+    def server_url(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"'{value}' is not an http(s)://host:port address of a Chroma server")
+        if parts.username or parts.password:
+            raise ValueError("chroma_url carries credentials; put them in an environment variable")
+        return value
 
     @field_validator("embeddings")
     @classmethod

@@ -50,6 +50,7 @@ class State(InputState, total=False):
     attempts: Annotated[list[Attempt], operator.add]
     node_seconds: Annotated[dict[str, float], add_numbers]
     tokens: Annotated[dict[str, float], add_numbers]
+    usage: Annotated[list[dict], operator.add]  # token use per node and model (ledger.usage_entry), for the ledger
     result: Result
 
 

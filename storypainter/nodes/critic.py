@@ -17,6 +17,7 @@ from storypainter.agent.context import Context
 from storypainter.agent.state import State
 from storypainter.evaluation.alignment import key_points_from_story, score_alignment
 from storypainter.evaluation.rules import check_story
+from storypainter.ledger import judge_model, metered
 from storypainter.prompts import render
 from storypainter.providers.llms.structured import invoke_structured
 from storypainter.providers.registry import get_judge, get_llm
@@ -78,12 +79,15 @@ def refused_check(error: str) -> StoryCheck:
 def critic(state: State, runtime: Runtime[Context]) -> dict:
     context, story, number = runtime.context, state["story"], state["attempt"]
     image = state.get("image")
+    usage: list[dict] = []
     if state.get("painter_error"):
         check, report = refused_check(state["painter_error"]), AlignmentReport()
     else:
-        key_points = extract_key_points(story, context)
+        with metered("critic", context.llm, usage):
+            key_points = extract_key_points(story, context)
         judge = get_judge(context.judge, context)
-        verdicts = judge.judge(key_points, image=image, layout=state["layout"], story=story)
+        with metered("critic", judge_model(context.judge), usage):
+            verdicts = judge.judge(key_points, image=image, layout=state["layout"], story=story)
         report = score_alignment(verdicts, judge=judge.name, level=judge.level)
         check = check_story(story, state.get("examples", []), context.min_cors, context.copy_threshold)
     score = attempt_score(check, report)
@@ -101,4 +105,4 @@ def critic(state: State, runtime: Runtime[Context]) -> dict:
         score=score,
         directory=str(folder),
     )
-    return {"report": report, "check": check, "decision": decision, "attempts": [attempt]}
+    return {"report": report, "check": check, "decision": decision, "attempts": [attempt], "usage": usage}

@@ -10,7 +10,9 @@ from langgraph.runtime import Runtime
 
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
+from storypainter.ledger import run_ledger
 from storypainter.memory.self_memory import remember
+from storypainter.providers.registry import split_provider
 from storypainter.runs import package_versions, read_json, sync_files, write_json
 from storypainter.schema import Attempt, Decision, Result
 
@@ -25,6 +27,27 @@ def explain(best: Attempt, attempts: list[Attempt], final: Decision) -> str:
     reasons = "; ".join(final.reasons)
     best_part = f"attempt {best.number:02d} has the best score {best.score:.3f}"
     return f"{ending} after {len(attempts)} attempt(s); {best_part}: {reasons}"
+
+
+GPU_PAINTERS = frozenset({"diffusers"})  # painters that may run on this machine's GPU
+
+
+def painter_device(context: Context) -> str:
+    """Where the painter ran: a device for an in-process GPU painter, else 'cpu' or 'remote'."""
+    prefix, _ = split_provider(context.painter)
+    if prefix in GPU_PAINTERS:
+        from storypainter.providers.painters.diffusers_painter import pick_device
+
+        return pick_device(str(context.painter_options.get("device", "auto")))
+    return "cpu" if prefix == "storyboard" else "remote"
+
+
+def ledger(state: State, context: Context) -> dict:
+    """Tokens per node and model, image calls, GPU seconds and dollars (see storypainter/ledger.py)."""
+    attempts = state["attempts"]
+    on_gpu = painter_device(context) not in ("cpu", "remote")
+    gpu_seconds = sum(attempt.image.seconds for attempt in attempts if attempt.image) if on_gpu else 0.0
+    return run_ledger(state.get("usage", []), context.painter, len(attempts), gpu_seconds, context.prices)
 
 
 def manifest(state: State, context: Context, result: Result) -> dict:
@@ -46,6 +69,7 @@ def manifest(state: State, context: Context, result: Result) -> dict:
         "context": asdict(context),
         "node_seconds": {name: round(seconds, 3) for name, seconds in state.get("node_seconds", {}).items()},
         "tokens": state.get("tokens", {}),
+        "ledger": ledger(state, context),
         "decision_path": result.decision_path,
     }
 
