@@ -25,7 +25,7 @@ demo: setup
 	$(VENV)/bin/storypainter generate "a rainy bus stop"
 
 test: setup
-	$(PY) -m pytest -q
+	STORYPAINTER_NO_SKIPS=1 $(PY) -m pytest -q
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -36,3 +36,14 @@ def scripted(tmp_path):
 
     yield setup
     registry.clear_cache()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With STORYPAINTER_NO_SKIPS=1 (CI, `make test`: every extra installed) a skipped test fails the run."""
+    if not os.environ.get("STORYPAINTER_NO_SKIPS"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"STORYPAINTER_NO_SKIPS: {len(skipped)} test(s) skipped; every extra must be installed")
+        session.exitstatus = 1
