@@ -45,7 +45,8 @@ class Context:
     """Everything a run needs besides its theme."""
 
     mode: Literal["naive", "cor"] = setting("cor", "prompt mode: naive (just ask) or cor (CoR-guided + examples)")
-    llm: str = setting("local:smollm2", "storyteller provider string, e.g. local:smollm2, openai:gpt-4.1")
+    llm: str = setting("local:mini-storyteller", "storyteller: local:mini-storyteller (the shipped student), "
+                       "local:smollm2 (its base), openai:gpt-4.1, ...")
     llm_options: dict[str, Any] = setting({}, "storyteller options (max_tokens, n_ctx, base_url, timeout, ...)")
     painter: str = setting("storyboard", "painter provider: storyboard, diffusers:<model>, openai-images:<model>")
     painter_options: dict[str, Any] = setting({}, "painter options (steps, guidance, size, ...)")

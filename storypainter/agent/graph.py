@@ -18,7 +18,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
 
-from storypainter.agent.context import Context
+from storypainter.agent.context import MAX_ROUNDS, Context
 from storypainter.agent.state import InputState, OutputState, State
 from storypainter.nodes.critic import critic
 from storypainter.nodes.finish import finish
@@ -57,16 +57,29 @@ def route_after_critic(state: dict[str, Any]) -> str:
 
 
 def route_after_storyteller(state: dict[str, Any], runtime: Runtime[Context]) -> str:
-    return "review_story" if runtime.context.review else "painter"
+    return "review_story" if with_defaults(runtime).context.review else "painter"
 
 
 def route_after_critic_step(state: dict[str, Any], runtime: Runtime[Context]) -> str:
-    return "review_decision" if runtime.context.review else route_after_critic(state)
+    return "review_decision" if with_defaults(runtime).context.review else route_after_critic(state)
 
 
 def recursion_limit(max_rounds: int) -> int:
     """Enough graph steps for every round, with room to spare (set explicitly, never defaulted)."""
     return 12 + 6 * max_rounds
+
+
+def with_defaults(runtime: Runtime[Context]) -> Runtime[Context]:
+    """``graph.invoke`` without ``context=`` runs on Context's defaults, as Studio and the CLI do."""
+    return runtime if runtime.context is not None else runtime.override(context=Context())
+
+
+def untimed(node: Callable[..., dict]) -> Callable[..., dict]:
+    def run(state: State, runtime) -> dict:
+        return node(state, with_defaults(runtime))
+
+    run.__name__, run.__doc__ = node.__name__, node.__doc__
+    return run
 
 
 def timed(name: str, node: Callable[..., dict]) -> Callable[..., dict]:
@@ -78,7 +91,7 @@ def timed(name: str, node: Callable[..., dict]) -> Callable[..., dict]:
 
     def run(state: State, runtime) -> dict:
         started = time.perf_counter()
-        update = node(state, runtime)
+        update = node(state, with_defaults(runtime))
         return update | {"node_seconds": {name: time.perf_counter() - started}}
 
     run.__name__ = name
@@ -95,7 +108,7 @@ def build_graph(checkpointer: Any = None):
     builder = StateGraph(State, context_schema=Context, input_schema=InputState, output_schema=OutputState)
     retry = RetryPolicy(max_attempts=3, retry_on=TRANSIENT_ERRORS)
     for name, node in NODES.items():
-        wrapped = timed(name, node) if name in TIMED_NODES else node
+        wrapped = timed(name, node) if name in TIMED_NODES else untimed(node)
         builder.add_node(name, wrapped, retry_policy=retry if name in ("storyteller", "painter") else None)
     builder.add_edge(START, "planner")
     builder.add_edge("planner", "retriever")
@@ -108,13 +121,14 @@ def build_graph(checkpointer: Any = None):
     )
     builder.add_conditional_edges("review_decision", route_after_critic, ["finish", "storyteller", "painter"])
     builder.add_edge("finish", END)
-    return builder.compile(checkpointer=checkpointer, name="storypainter")
+    compiled = builder.compile(checkpointer=checkpointer, name="storypainter")
+    return compiled.with_config(recursion_limit=recursion_limit(MAX_ROUNDS))  # enough for any budget
 
 
 
-def run_config(context: Context, thread_id: str | None = None) -> dict[str, Any]:
+def run_config(context: Context | None = None, thread_id: str | None = None) -> dict[str, Any]:
     """The invoke/stream config for a run: explicit recursion limit, optional thread."""
-    config: dict[str, Any] = {"recursion_limit": recursion_limit(context.max_rounds)}
+    config: dict[str, Any] = {"recursion_limit": recursion_limit((context or Context()).max_rounds)}
     if thread_id:
         config["configurable"] = {"thread_id": thread_id}
     return config
