@@ -36,7 +36,8 @@ def describe_update(node: str, update: dict[str, Any]) -> str | None:
     elif node == "critic" and update.get("decision"):
         decision, report = update["decision"], update["report"]
         alignment = "n/a" if report.overall is None else f"{report.overall:.2f}"
-        detail = f"alignment {alignment} -> {decision.action} ({'; '.join(decision.reasons)[:120]})"
+        reasons = "; ".join(decision.reasons)[:120]
+        detail = f"alignment {alignment}{legible_text(report)} -> {decision.action} ({reasons})"
     elif node == "finish" and update.get("result"):
         detail = f"best attempt {update['result'].best_attempt:02d}"
     elif node.startswith("review") and (update.get("story_review") or update.get("decision")):
@@ -45,6 +46,12 @@ def describe_update(node: str, update: dict[str, Any]) -> str | None:
     else:
         return None
     return f"  {node:<11} {seconds:6.2f}s  {detail}"
+
+
+def legible_text(report: Any) -> str:
+    """', text 1/2 legible' from the report's visible-text (ocr) verdicts, or '' when there are none."""
+    texts = [verdict for verdict in report.verdicts if verdict.level == "ocr"]
+    return f", text {sum(verdict.answer == 'yes' for verdict in texts)}/{len(texts)} legible" if texts else ""
 
 
 def summary(values: dict[str, Any], elapsed: float) -> str:
@@ -63,6 +70,10 @@ def summary(values: dict[str, Any], elapsed: float) -> str:
         )
         overall = "n/a" if report.overall is None else f"{report.overall:.2f}"
         lines.append(f"align    {overall} overall ({report.level}-level, judge {report.judge}); {scores}")
+        texts = [verdict for verdict in report.verdicts if verdict.level == "ocr"]
+        if texts:
+            read = "; ".join(f"{verdict.key_point.clue}: {verdict.evidence}" for verdict in texts)
+            lines.append(f"text     {legible_text(report).removeprefix(', text ')} ({read})")
     seconds = read_json(Path(result.run_dir) / "manifest.json").get("node_seconds", {})
     timings = ", ".join(f"{node} {value:.2f}s" for node, value in seconds.items())
     lines.append(f"time     {timings}; total {elapsed:.1f}s")

@@ -29,7 +29,7 @@ def scripted(tmp_path):
         settings = dict(
             llm="scripted:story", judge="scripted" if judge is not None else "layout", embeddings="hash",
             painter="storyboard", out_dir=str(tmp_path / "runs"), memory_dir=str(tmp_path / "memory"),
-            retrieval="random", examples_k=2, max_rounds=3, width=512, height=352,
+            retrieval="random", examples_k=2, max_rounds=3, width=512, height=352, visible_text_check=False,
         )
         settings.update(overrides)
         return Context(**settings)

@@ -51,6 +51,8 @@ class Context:
     painter: str = setting("storyboard", "painter provider: storyboard, diffusers:<model>, openai-images:<model>")
     painter_options: dict[str, Any] = setting({}, "painter options (steps, guidance, size, ...)")
     judge: str = setting("layout", "'layout' (checks the painter's layout) or 'vlm:<provider string>'")
+    visible_text_check: bool = setting(True, "read the story's visible texts in the picture (OCR, the ocr extra, "
+                                       "when installed); a missing or garbled text sends the picture back")
     key_points: Literal["story", "llm"] = setting("story", "key points from the story's CoRs, or extracted by the LLM")
     embeddings: str = setting("minilm", "'minilm', 'hash' or a sentence-transformers directory")
     retrieval: Literal["none", "random", "similar", "mmr"] = setting("random", "in-context example strategy")

@@ -111,6 +111,15 @@ def check_openai(name: str, options: dict[str, Any]) -> None:
 
 
 LLM_CHECKS = {"local": check_local, "openai": check_openai}
+def ocr_judge(name: str, options: dict[str, Any], context, get_llm) -> Any:
+    """The visible-text check (the ``ocr`` extra); a clear one-line error when it is not installed."""
+    from storypainter.providers.judges.ocr import NOT_INSTALLED, OcrJudge, OcrReader, ocr_installed
+
+    if not ocr_installed():
+        raise BackendError(NOT_INSTALLED)
+    return OcrJudge(OcrReader())
+
+
 LLMS = {"local": local_llm, "openai": openai_llm, "hf": hf_llm, "init_chat_model": any_chat_model}
 PAINTERS = {"storyboard": storyboard_painter, "diffusers": diffusers_painter, "openai-images": openai_images_painter}
-JUDGES = {"layout": layout_judge, "vlm": vlm_judge}
+JUDGES = {"layout": layout_judge, "vlm": vlm_judge, "ocr": ocr_judge}
