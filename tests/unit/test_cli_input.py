@@ -33,7 +33,7 @@ BASE = "painter: storyboard\njudge: layout\nembeddings: hash\n"
         (BASE + "llm: openai:gpt-4.1\n", [], "OPENAI_API_KEY"),
         (BASE + "llm: local:smollm2\nmode: [cor\n", [], "invalid YAML"),
         (BASE + "llm: local:smollm2\nmax_round: 3\n", [], "unknown setting 'max_round'"),
-        (BASE + "llm: local:smollm2\n", ["--max-rounds", "0"], "max_rounds: Input should be greater than or equal to 1"),
+        (BASE + "llm: local:smollm2\n", ["--max-rounds", "0"], "max_rounds: Input should be greater than or equal"),
         (BASE + "llm: local:smollm2\npainter: nosuch\n", [], "unknown painter 'nosuch'"),
         (BASE + "llm: local:smollm2\ntemperature: hot\n", [], "temperature"),
         ("- just\n- a list\n", [], "expected a mapping"),
