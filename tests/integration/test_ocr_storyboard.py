@@ -37,15 +37,10 @@ def judge() -> OcrJudge:
 
 @pytest.fixture
 def story() -> Story:
-    return Story(
-        title="Waiting in the Rain",
-        description="An old man with an umbrella waits at a bus stop under a sign.",
-        location="bus stop on a city street",
-        time="late evening",
-        objects=["bench", "umbrella"],
-        visible_text=[VisibleText(text=SIGN, on="bus stop sign")],
-        painter_prompt="an old man at a rainy bus stop at night",
-    )
+    """The scripted story (sign "LAST BUS 23:10" on the bus stop sign) under a title that shares no word with it."""
+    story = Story.model_validate_json(story_json(title="Waiting in the Rain"))
+    assert story.visible_text == [VisibleText(text=SIGN, on="bus stop sign")]
+    return story
 
 
 def with_sign_text(layout: SceneLayout, text: str | None) -> SceneLayout:
@@ -109,7 +104,7 @@ def test_a_tiny_diffusers_picture_reports_the_sign_missing(judge, story, tmp_pat
 
 
 class GarblingPainter(StoryboardPainter):
-    """A storyboard that cannot spell: any visible text longer than 8 characters comes out with letters swapped."""
+    """A storyboard that cannot spell: a visible text longer than 8 characters comes out with letters swapped."""
 
     def paint(self, story, layout, seed, path, **options):
         garbled = [
@@ -120,7 +115,10 @@ class GarblingPainter(StoryboardPainter):
 
 
 def swap_letters(text: str) -> str:
-    return " ".join(word[1] + word[0] + word[2:] if len(word) > 2 else word for word in text.split())
+    """'LAST BUS 23:10' -> 'ALST UBS 23:10': the first two letters of the first two words swapped."""
+    words = text.split()
+    return " ".join(word[1] + word[0] + word[2:] if index < 2 and len(word) > 2 else word
+                    for index, word in enumerate(words))
 
 
 def test_the_critic_rerenders_then_asks_for_a_shorter_text_a_painter_cannot_write(scripted, tmp_path):

@@ -514,18 +514,9 @@ def test_layout_judge_needs_the_subject_and_its_predicate_drawn(tmp_path):
 def test_layout_judge_says_no_for_an_undrawn_subject_or_thing_and_a_contradicting_face(tmp_path):
     story = make_story(objects=["sink", "cookie jar", "stool", "plate", "cat"])
     layout = compose_layout_without(story, "cat")
-    found = judged(
-        {
-            "The cat is asleep on the stool.": "event",
-            "The boy is reaching for the cat.": "event",
-            "The boy is afraid of falling.": "mental_state",
-            "The girl is afraid of falling.": "mental_state",
-            "The mother is lost in thought.": "mental_state",
-        },
-        story=story,
-        layout=layout,
-        tmp_path=tmp_path,
-    )
+    events = dict.fromkeys(["The cat is asleep on the stool.", "The boy is reaching for the cat."], "event")
+    feelings = ["The boy is afraid of falling.", "The girl is afraid of falling.", "The mother is lost in thought."]
+    found = judged(events | dict.fromkeys(feelings, "mental_state"), story=story, layout=layout, tmp_path=tmp_path)
     assert found["The cat is asleep on the stool."] == ("no", "subject 'cat' is not drawn")
     assert found["The boy is reaching for the cat."][0] == "no"  # the story's cat is not drawn
     assert found["The boy is afraid of falling."][0] == "yes"  # his drawn face is afraid

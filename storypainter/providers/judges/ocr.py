@@ -10,16 +10,16 @@ Matching, per ``story.visible_text`` entry:
 
 - both sides are normalised: lower case, accents folded, only letters and digits kept (OCR
   often drops spaces: "GOD'STIMEIS BEST" matches "GOD'S TIME IS BEST");
-- the read text is every run of up to ``MAX_JOINED_LINES`` consecutive lines of one block
-  (lines that sit under each other), so a sign wrapped over lines is read whole;
-- similarity is difflib's ratio ``2 * matches / (len(expected) + len(window))`` between the
-  expected text and the best window of about its length inside a read run (so a sign's words
-  inside a longer line still match);
+- the read text is every run of consecutive words of one block (lines that sit under each
+  other), so a sign wrapped over lines is read whole and its words inside a longer line
+  ("SLOW: SCHOOL ZONE AHEAD") are found alone;
+- similarity is ``1 - edits / len(expected)`` with the fewest Levenshtein edits (insert,
+  delete or change one character) between the expected text and the closest run of words:
+  an OCR "O" for "0" is one edit, two swapped letters are two;
 - ``found`` at ``FOUND_SIMILARITY`` (0.8) or more, ``garbled`` (with what was read) from
-  ``GARBLED_SIMILARITY`` (0.7), ``missing`` below that or when nothing was read. For an
-  11-character text that is: up to 2 characters wrong found, 3 garbled, 4 or more missing
-  (other words that share part of it, such as a title "The Last Bus" for a sign "LAST BUS
-  23:10", reach about 0.67 and stay missing).
+  ``GARBLED_SIMILARITY`` (0.5), ``missing`` below that or when nothing was read. For the
+  11 letters and digits of "LAST BUS 23:10": up to 2 edits found, 3 to 5 garbled, 6 or more
+  missing; "LADIES" read as "ALDIES" (2 of 6) is garbled.
 
 A missing or garbled text becomes a ``no`` verdict (``level: ocr``) on a key point
 'The <on> reads "<text>".', a found one ``yes``, so the critic can rerender with the text
@@ -29,7 +29,6 @@ the check says so in the entry's ``note``.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import threading
 import time
@@ -47,8 +46,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
 FOUND_SIMILARITY = 0.8
-GARBLED_SIMILARITY = 0.7
-MAX_JOINED_LINES = 6
+GARBLED_SIMILARITY = 0.5
 SHORT_TEXT = 3  # normalised characters: below this a match may be chance
 CROP_PADDING = 0.03  # of the picture's width and height, around a sign's box
 OCR_PACKAGE = "rapidocr_onnxruntime"
@@ -65,7 +63,7 @@ class TextEntry(BaseModel):
     on: str = Field(description="where they should appear")
     status: Status
     read: str = Field(default="", description="the closest text read in the picture")
-    similarity: float = Field(default=0.0, description="0..1, difflib ratio of the normalised texts")
+    similarity: float = Field(default=0.0, description="0..1: 1 - edits / length of the normalised text")
     note: str = ""
 
 
@@ -109,28 +107,30 @@ def normalise(text: str) -> str:
 
 
 def similarity(expected: str, read: str) -> float:
-    """The best difflib ratio between the normalised expected text and a window of about its length in read."""
+    """``1 - edits / len(expected)`` (floored at 0) for two normalised texts; edits are Levenshtein's."""
     if not expected or not read:
         return 0.0
-    if len(read) <= len(expected) + 2:
-        return difflib.SequenceMatcher(None, expected, read, autojunk=False).ratio()
-    best = 0.0
-    for size in range(max(1, len(expected) - 2), len(expected) + 3):
-        for start in range(len(read) - size + 1):
-            matcher = difflib.SequenceMatcher(None, expected, read[start : start + size], autojunk=False)
-            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
-                best = max(best, matcher.ratio())
-    return best
+    previous = list(range(len(read) + 1))
+    for row, wanted in enumerate(expected, start=1):
+        current = [row]
+        for column, char in enumerate(read, start=1):
+            current.append(min(previous[column] + 1, current[column - 1] + 1, previous[column - 1] + (wanted != char)))
+        previous = current
+    return max(0.0, 1.0 - previous[-1] / len(expected))
 
 
-def runs_of_lines(blocks: list[list[str]]) -> list[str]:
-    """Every run of up to MAX_JOINED_LINES consecutive lines inside each block, as read (not normalised)."""
-    runs = []
+def stretches(blocks: list[list[str]], longest: int) -> list[str]:
+    """Every run of consecutive words inside each block (across its lines), up to ``longest`` normalised characters."""
+    found = []
     for lines in blocks:
-        for start in range(len(lines)):
-            for end in range(start + 1, min(len(lines), start + MAX_JOINED_LINES) + 1):
-                runs.append(" ".join(lines[start:end]))
-    return runs
+        words = [word for line in lines for word in line.split()]
+        for start in range(len(words)):
+            for end in range(start + 1, len(words) + 1):
+                stretch = " ".join(words[start:end])
+                if len(normalise(stretch)) > longest:
+                    break
+                found.append(stretch)
+    return found
 
 
 def match_entry(text: str, on: str, blocks: list[list[str]]) -> TextEntry:
@@ -138,8 +138,9 @@ def match_entry(text: str, on: str, blocks: list[list[str]]) -> TextEntry:
     expected = normalise(text)
     if not expected:
         return TextEntry(text=text, on=on, status="no_letters", note="no letters or digits to read")
-    scored = [(similarity(expected, normalise(run)), -len(run), run) for run in runs_of_lines(blocks)]
-    score, _, read = max(scored, default=(0.0, 0, ""))  # the best match, and the shortest run reading it
+    candidates = stretches(blocks, longest=2 * len(expected) + 4)
+    scored = [(similarity(expected, normalise(stretch)), -len(stretch), stretch) for stretch in candidates]
+    score, _, read = max(scored, default=(0.0, 0, ""))  # the best match, and the shortest stretch reading it
     status: Status = "found" if score >= FOUND_SIMILARITY else "garbled" if score >= GARBLED_SIMILARITY else "missing"
     note = "a text this short may be matched by chance" if len(expected) < SHORT_TEXT and status == "found" else ""
     read = read if score > 0 else ""
