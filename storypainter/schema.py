@@ -241,7 +241,7 @@ class AlignmentReport(Frozen):
 
 
 class RuleViolation(Frozen):
-    rule: Literal["single_moment", "no_dialogue", "enough_cors", "not_copied", "painter_refused"]
+    rule: Literal["single_moment", "no_dialogue", "enough_cors", "not_copied", "painter_refused", "offensive"]
     detail: str
 
 

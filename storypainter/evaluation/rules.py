@@ -9,12 +9,15 @@
 - ``enough_cors``: at least ``min_cors`` CoRs that count for ``evaluation.semantic``.
 - ``not_copied``: the share of the description's word n-grams found in an example's
   description must not exceed ``copy_threshold``.
+- ``offensive``: no text of the story is flagged by the offensive-language classifier
+  (``evaluation.content``; skipped, and said, when the ``safety`` extra is missing).
 """
 
 from __future__ import annotations
 
 import re
 
+from storypainter.evaluation.content import offensive_texts
 from storypainter.evaluation.semantic import semantic_score
 from storypainter.schema import Example, RuleViolation, Story, StoryCheck
 from storypainter.text import words
@@ -174,6 +177,18 @@ def _not_copied(overlaps: dict[str, float], threshold: float, n: int) -> list[Ru
     ]
 
 
+def _not_offensive(story: Story) -> list[RuleViolation]:
+    flagged = offensive_texts(story) or []
+    return [
+        RuleViolation(
+            rule="offensive",
+            detail=f"offensive language in {where} ({text[:60]!r}, classifier {score:.2f}): "
+            "write it in words fit for any viewer",
+        )
+        for where, text, score in flagged[:3]
+    ]
+
+
 def check_story(
     story: Story, examples: list[Example], min_cors: int = 3, copy_threshold: float = 0.35, ngram: int = 4
 ) -> StoryCheck:
@@ -185,6 +200,7 @@ def check_story(
         *_no_dialogue(story),
         *_enough_cors(sum(semantic.per_dimension.values()), semantic.rejected, min_cors),
         *_not_copied(overlaps, copy_threshold, ngram),
+        *_not_offensive(story),
     ]
     return StoryCheck(
         violations=violations, semantic_score=semantic.score, copy_overlap=max(overlaps.values(), default=0.0)
