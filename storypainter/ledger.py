@@ -151,29 +151,35 @@ def unpriced(llms: Iterable[str], painter: str, prices: Mapping[str, Mapping[str
     return reasons + ([why] if why else [])
 
 
-def empty_ledger() -> dict[str, Any]:
-    return {"items": 0, "tokens_in": 0, "tokens_out": 0, "image_calls": 0, "gpu_seconds": 0.0, "usd": 0.0,
-            "usd_missing": []}
+class Tally:
+    """A running sum of run ledgers; ``usd`` is null when any item's is (its reasons kept)."""
+
+    def __init__(self) -> None:
+        self.sums = {"items": 0, "tokens_in": 0, "tokens_out": 0, "image_calls": 0, "gpu_seconds": 0.0}
+        self.usd, self.missing = 0.0, set()
+
+    def add(self, ledger: Mapping[str, Any] | None) -> None:
+        if not ledger:
+            return
+        self.sums["items"] += 1
+        for key in ("tokens_in", "tokens_out", "image_calls", "gpu_seconds"):
+            self.sums[key] += ledger.get(key, 0) or 0
+        if ledger.get("usd") is None:
+            self.missing.update(ledger.get("usd_missing") or ["an item without a price"])
+        else:
+            self.usd += ledger["usd"]
+
+    def total(self) -> dict[str, Any]:
+        return {**self.sums, "gpu_seconds": round(self.sums["gpu_seconds"], 3),
+                "usd": None if self.missing else round(self.usd, USD_DIGITS), "usd_missing": sorted(self.missing)}
 
 
 def add_ledgers(ledgers: Iterable[Mapping[str, Any] | None]) -> dict[str, Any]:
-    """The sum of run ledgers; ``usd`` is null when any item's is (its reasons kept), or an item has none."""
-    total = empty_ledger()
-    missing: set[str] = set()
+    """The sum of run ledgers (items without one are left out)."""
+    tally = Tally()
     for ledger in ledgers:
-        if not ledger:
-            continue
-        total["items"] += 1
-        for key in ("tokens_in", "tokens_out", "image_calls", "gpu_seconds"):
-            total[key] += ledger.get(key, 0) or 0
-        if ledger.get("usd") is None:
-            missing.update(ledger.get("usd_missing") or ["an item without a price"])
-        else:
-            total["usd"] += ledger["usd"]
-    total["gpu_seconds"] = round(total["gpu_seconds"], 3)
-    total["usd"] = None if missing else round(total["usd"], USD_DIGITS)
-    total["usd_missing"] = sorted(missing)
-    return total
+        tally.add(ledger)
+    return tally.total()
 
 
 def describe(total: Mapping[str, Any]) -> str:

@@ -9,6 +9,13 @@
   Space is cosine; each Example is kept as JSON in its metadata and round-trips exactly.
 - The ``generated`` collection mirrors self-memory (``generated.jsonl``) incrementally:
   new lines are embedded and added, vanished or rewritten lines are deleted.
+- Where: an embedded directory (``PersistentClient``) by default, or a Chroma server
+  (``chroma run``, ``HttpClient``) when ``chroma_url`` is set, so many workers and machines
+  read one index. Writers take a file lock in memory_dir (one writer per machine); a build
+  claims its collection on the server by creating it with the fingerprint ``building``, so
+  a worker on another machine waits for that build (up to ``BUILD_WAIT_SECONDS``, then
+  takes over an abandoned one) instead of deleting it; vectors go in by ``upsert``.
+  On a server, self-memory's collection is named per machine and memory_dir.
 - Search: ``similar`` is Chroma's nearest neighbours; ``mmr`` takes a pool of
   ``max(4k, 20)`` nearest with their vectors and picks k greedily (langchain_core's
   ``maximal_marginal_relevance``). Then the remembered story nearest to the query takes
@@ -23,14 +30,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 import numpy as np
 from langchain_core.vectorstores.utils import maximal_marginal_relevance
@@ -49,6 +58,8 @@ GENERATED_MIN_SIMILARITY = 0.5
 NAME_JUNK = re.compile(r"[^a-z0-9]+")
 SLUG_CHARS = 40
 BUILDING = "building"
+BUILD_WAIT_SECONDS = 600.0  # how long a server build by another worker may take before it counts as abandoned
+BUILD_POLL_SECONDS = 0.5
 DESCRIBED = ("embedder", "dimension")
 
 
@@ -102,7 +113,7 @@ def matches(collection: Any, expected: dict[str, Any]) -> bool:
 
 
 @contextmanager
-def chroma_errors(path: Path) -> Iterator[None]:
+def chroma_errors(path: Path | str) -> Iterator[None]:
     """Turn Chroma's errors into one-line BackendErrors naming the store."""
     from chromadb.errors import ChromaError
 
@@ -110,6 +121,31 @@ def chroma_errors(path: Path) -> Iterator[None]:
         yield
     except ChromaError as error:
         raise BackendError(f"example store {path}: {str(error).splitlines()[0]}") from None
+
+
+def builder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def building_elsewhere(metadata: dict[str, Any]) -> bool:
+    """A build in progress by another live process: on another machine (assumed alive until
+    ``BUILD_WAIT_SECONDS`` pass), or a live pid on this one; a dead pid's build is abandoned."""
+    if metadata.get("fingerprint") != BUILDING:
+        return False
+    host, _, pid = str(metadata.get("builder", "")).rpartition(":")
+    if host != socket.gethostname():
+        return True
+    return pid.isdigit() and int(pid) != os.getpid() and alive(int(pid))
 
 
 def as_matrix(rows: Any, dimension: int) -> np.ndarray:
@@ -125,10 +161,12 @@ class ExampleStore:
         embedder: SentenceEmbedder | HashingEmbedder,
         source: str = "seed",
         generated_threshold: float = 0.6,
+        url: str = "",
     ):
         self.memory_dir = Path(memory_dir).expanduser()
         self.embedder, self.source, self.generated_threshold = embedder, source, generated_threshold
-        self.path = self.memory_dir / "chroma"
+        self.url = url
+        self.path = url or self.memory_dir / "chroma"  # where the index lives, as messages name it
         self._client_instance = None
         self._ready: dict[str, Any] = {}
         self._generated: tuple[Any, Any, int] | None = None
@@ -154,12 +192,19 @@ class ExampleStore:
             import chromadb
             from chromadb.config import Settings
 
+            settings = Settings(anonymized_telemetry=False)
             try:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self._client_instance = chromadb.PersistentClient(
-                    path=str(self.path), settings=Settings(anonymized_telemetry=False)
-                )
-            except Exception as error:  # chromadb raises assorted types for a bad or locked store
+                if self.url:
+                    parts = urlsplit(self.url)
+                    port = parts.port or (443 if parts.scheme == "https" else 8000)
+                    self._client_instance = chromadb.HttpClient(
+                        host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=settings
+                    )
+                    self._client_instance.heartbeat()
+                else:
+                    Path(self.path).mkdir(parents=True, exist_ok=True)
+                    self._client_instance = chromadb.PersistentClient(path=str(self.path), settings=settings)
+            except Exception as error:  # chromadb raises assorted types for a bad, locked or absent store
                 raise BackendError(f"example store {self.path}: {str(error).splitlines()[0]}") from None
         return self._client_instance
 
@@ -171,7 +216,12 @@ class ExampleStore:
 
     @property
     def generated_name(self) -> str:
-        return collection_name("generated", "memory", self.embedder.name)
+        """Self-memory's collection; on a shared server one per machine and memory_dir, since each
+        mirrors its own generated.jsonl (and deletes what that file lacks)."""
+        if not self.url:
+            return collection_name("generated", "memory", self.embedder.name)
+        owner = f"{socket.gethostname()}:{self.memory_dir.resolve()}"
+        return collection_name("generated", hashlib.sha256(owner.encode()).hexdigest()[:12], self.embedder.name)
 
     def _expected(self, prints: str) -> dict[str, Any]:
         return {"embedder": self.embedder.name, "dimension": int(self.embedder.dimension), "fingerprint": prints}
@@ -187,10 +237,27 @@ class ExampleStore:
     def _create(self, name: str, metadata: dict[str, Any]):
         existing = self._existing(name)
         if existing is not None:
+            self._drop(name)
+        return self._claim(name, metadata)
+
+    def _claim(self, name: str, metadata: dict[str, Any]):
+        """Create ``name``; None when another writer created it first (the server refuses a second)."""
+        from chromadb.errors import ChromaError
+
+        try:
+            return self.client.create_collection(
+                name, configuration={"hnsw": {"space": "cosine"}}, metadata=metadata, embedding_function=None
+            )
+        except ChromaError as error:
+            if self._existing(name) is not None:  # lost the race: someone else's build
+                return None
+            raise error from None
+
+    def _drop(self, name: str) -> None:
+        from chromadb.errors import NotFoundError
+
+        with suppress(NotFoundError):  # another writer dropped it first
             self.client.delete_collection(name)
-        return self.client.create_collection(
-            name, configuration={"hnsw": {"space": "cosine"}}, metadata=metadata, embedding_function=None
-        )
 
     def _add(self, collection, ids: list[str], examples: Sequence[Example], extra: list[dict] | None = None) -> None:
         batch = self.client.get_max_batch_size()
@@ -202,19 +269,41 @@ class ExampleStore:
                 for offset, example in enumerate(chunk)
             ]
             documents = [example.description for example in chunk]
-            collection.add(ids=ids[start : start + batch], embeddings=vectors, metadatas=metadatas, documents=documents)
+            collection.upsert(ids=ids[start : start + batch], embeddings=vectors, metadatas=metadatas,
+                              documents=documents)
 
     def index(self, name: str, examples: Sequence[Example]) -> tuple[Any, bool]:
-        """The collection ``name`` holding ``examples``; True when it had to be (re)built."""
+        """The collection ``name`` holding ``examples``; True when this call (re)built it.
+
+        Build once: a matching fingerprint is reused; a collection being built elsewhere (a
+        server shared by machines whose file locks do not meet) is waited for; a stale or
+        abandoned one is dropped and claimed again (see the module docstring)."""
+        from chromadb.errors import ChromaError
+
+        expected = self._expected(fingerprint(examples))
+        deadline = time.monotonic() + BUILD_WAIT_SECONDS
         with self.writing():
-            expected = self._expected(fingerprint(examples))
-            current = self._existing(name)
-            if current is not None and matches(current, expected):
-                return current, False
-            collection = self._create(name, {**expected, "fingerprint": BUILDING})
-            self._add(collection, [example.id for example in examples], examples)
-            collection.modify(metadata=expected)
-            return collection, True
+            while True:
+                current = self._existing(name)
+                if current is not None and matches(current, expected):
+                    return current, False
+                metadata = (current.metadata or {}) if current is not None else {}
+                if self.url and building_elsewhere(metadata) and time.monotonic() < deadline:
+                    time.sleep(BUILD_POLL_SECONDS)  # another machine's build: wait, never delete it
+                    continue
+                if current is not None:
+                    self._drop(name)
+                collection = self._claim(name, {**expected, "fingerprint": BUILDING, "builder": builder()})
+                if collection is None:
+                    continue
+                try:
+                    self._add(collection, [example.id for example in examples], examples)
+                    collection.modify(metadata=expected)
+                except ChromaError:
+                    if self._existing(name) is None:  # dropped under us by a late writer: start over
+                        continue
+                    raise
+                return collection, True
 
     def build(self, source: str | None = None) -> dict[str, Any]:
         """Index a corpus source (default: the store's); good records go in, problems are listed."""
@@ -262,7 +351,7 @@ class ExampleStore:
             expected = self._expected("incremental")
             current = self._existing(name)
             if current is None or not matches(current, expected):
-                current = self._create(name, expected)
+                current = self._create(name, expected) or self._existing(name)
             stories = remembered_stories(self.memory_dir)
             stored = set(current.get(include=[])["ids"])
             wanted = {story.id for story in stories}
@@ -337,10 +426,11 @@ class ExampleStore:
 
 
 @cache
-def cached_store(memory_dir: str, source: str, embeddings: str, generated_threshold: float) -> ExampleStore:
+def cached_store(memory_dir: str, source: str, embeddings: str, generated_threshold: float,
+                 url: str = "") -> ExampleStore:
     from storypainter.providers.embeddings import get_embedder
 
-    return ExampleStore(memory_dir, get_embedder(embeddings), source, generated_threshold)
+    return ExampleStore(memory_dir, get_embedder(embeddings), source, generated_threshold, url)
 
 
 os.register_at_fork(after_in_child=cached_store.cache_clear)  # a Chroma client is not fork-safe
@@ -349,5 +439,6 @@ os.register_at_fork(after_in_child=cached_store.cache_clear)  # a Chroma client 
 def example_store(context: Context) -> ExampleStore:
     """The store for a context, shared per memory_dir, source, embeddings and threshold."""
     memory_dir = str(Path(context.memory_dir).expanduser().resolve())
-    return cached_store(memory_dir, context.examples_source, context.embeddings, context.remember_threshold)
+    return cached_store(memory_dir, context.examples_source, context.embeddings, context.remember_threshold,
+                        context.chroma_url)
 

@@ -1,0 +1,165 @@
+"""The Ray engine: a batch's items on a Ray cluster (the ``ray`` extra).
+
+Each worker is a Ray actor (``ItemWorker``) that runs one item at a time through the same
+``run_item`` as the local engine, so the batch directory, items/NNNN run directories and
+resume rules are the same and a batch can move between engines. An actor's process keeps
+its loaded models across items (the provider registry caches them per process), so
+``local:``/``hf:``/``diffusers:`` weights load once per worker, not once per item. Each actor
+holds ``Context.item_resources`` (``num_cpus``, ``num_gpus``, ``memory_gib``, custom ones).
+
+A worker that dies mid-item (a crash, the OOM killer, a lost node) is restarted by Ray and
+its item is retried (``ITEM_RETRIES`` times); the retry resumes the item's run from its
+checkpoints. Workers write the results themselves, so the batch directory must be one that
+every node sees at the same path (a shared file system); so must memory_dir, unless
+retrieval uses a Chroma server (``chroma_url``). Secrets are never shipped: each node reads
+them from its own environment (set them where ``ray start`` runs).
+
+Ray replaces 127.0.0.1 by the machine's network address; for a driver on loopback (no
+``--address``, or a 127.x/localhost one) this engine sets Ray's own switch
+``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` before importing Ray, which keeps every Ray
+process it talks to or starts bound to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+from collections import deque
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from storypainter.agent.context import RAY_RESOURCES, Context
+from storypainter.batch.items import ItemOutcome, run_item
+from storypainter.batch.local import MAX_CONCURRENCY, check_concurrency
+from storypainter.errors import ConfigError
+
+ITEM_RETRIES = 3  # tries of an item after the worker running it died
+FORWARDED_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY", "STORYPAINTER_THREADS")
+LOOPBACK_HOSTS = ("localhost", "::1")
+GIB = 1 << 30
+
+
+class ItemWorker:
+    """A Ray actor: runs items one at a time in a process that keeps its loaded models."""
+
+    def __init__(self, batch_dir: str, context: dict[str, Any]):
+        import ray
+
+        self.batch_dir, self.context = Path(batch_dir), Context(**context)
+        node = ray.get_runtime_context().get_node_id()[:12]
+        self.where = f"pid {os.getpid()} on {socket.gethostname()}, Ray node {node}"
+
+    def run(self, item: dict) -> dict[str, Any]:
+        outcome = run_item(self.batch_dir, item, self.context)
+        outcome.worker = self.where
+        return asdict(outcome)
+
+
+def loopback(address: str | None) -> bool:
+    if not address or address == "local":
+        return True
+    host = urlsplit(address if "://" in address else f"ray://{address}").hostname or ""
+    return host.startswith("127.") or host in LOOPBACK_HOSTS
+
+
+def connect(address: str | None) -> tuple[Any, bool]:
+    """Ray, connected to ``address`` (``auto``: the cluster on this machine) or to a new local
+    cluster on 127.0.0.1; True when this call started that cluster."""
+    if loopback(address):
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("engine ray needs the ray extra: pip install 'storypainter[ray]'") from None
+    env = {name: os.environ[name] for name in FORWARDED_ENV if name in os.environ}
+    settings: dict[str, Any] = {"logging_level": "ERROR", "log_to_driver": False, "runtime_env": {"env_vars": env}}
+    started = address in (None, "", "local") and not os.environ.get("RAY_ADDRESS")
+    try:
+        if started:
+            ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", **settings)
+        else:
+            ray.init(address=address, **settings)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ConfigError(f"--address {address}: cannot reach the Ray cluster: {first}") from None
+    return ray, started
+
+
+def actor_options(resources: dict[str, float]) -> dict[str, Any]:
+    """Ray actor options for ``Context.item_resources`` (1 CPU when it names none)."""
+    options: dict[str, Any] = {"num_cpus": resources.get("num_cpus", 1)}
+    if resources.get("num_gpus"):
+        options["num_gpus"] = resources["num_gpus"]
+    if resources.get("memory_gib"):
+        options["memory"] = int(resources["memory_gib"] * GIB)
+    custom = {name: amount for name, amount in resources.items() if name not in RAY_RESOURCES}
+    if custom:
+        options["resources"] = custom
+    return options
+
+
+def cluster_slots(cluster: dict[str, float], options: dict[str, Any]) -> int:
+    """How many workers with ``options`` the cluster holds at once (at least 1)."""
+    needs = {"CPU": options["num_cpus"], "GPU": options.get("num_gpus", 0), "memory": options.get("memory", 0),
+             **options.get("resources", {})}
+    fits = [math.floor(cluster.get(name, 0) / amount) for name, amount in needs.items() if amount]
+    return max(1, min([*fits, MAX_CONCURRENCY]))
+
+
+def portable(context: Context) -> Context:
+    """The context with its local paths made absolute (workers do not share the driver's directory)."""
+    changes: dict[str, str] = {"memory_dir": str(Path(context.memory_dir).expanduser().resolve())}
+    if context.examples_source != "seed" and Path(context.examples_source).expanduser().exists():
+        changes["examples_source"] = str(Path(context.examples_source).expanduser().resolve())
+    if Path(context.embeddings).expanduser().is_dir():
+        changes["embeddings"] = str(Path(context.embeddings).expanduser().resolve())
+    return replace(context, **changes)
+
+
+class RayEngine:
+    """Items on Ray actors, one item per actor at a time."""
+
+    def __init__(self, batch_dir: Path, context: Context, concurrency: int | None, address: str | None):
+        if concurrency is not None:
+            check_concurrency(concurrency)
+        self.ray, self.started = connect(address)
+        options = actor_options(context.item_resources)
+        self.nodes = sum(node["Alive"] for node in self.ray.nodes())
+        self.capacity = concurrency or cluster_slots(self.ray.cluster_resources(), options)
+        worker = self.ray.remote(ItemWorker).options(max_restarts=-1, max_task_retries=ITEM_RETRIES, **options)
+        payload = asdict(portable(context))
+        self.actors = [worker.remote(str(batch_dir), payload) for _ in range(self.capacity)]
+        self.idle = deque(self.actors)
+        self.running: dict[Any, tuple[Any, dict]] = {}
+        self.options = options
+
+    def describe(self) -> str:
+        held = ", ".join(f"{name}={value}" for name, value in self.options.items())
+        where = "a local Ray cluster" if self.started else f"a Ray cluster of {self.nodes} nodes"
+        return f"{self.capacity} in flight: Ray workers on {where} ({held} each)"
+
+    def submit(self, item: dict) -> None:
+        actor = self.idle.popleft()
+        self.running[actor.run.remote(item)] = (actor, item)
+
+    def wait(self) -> list[ItemOutcome]:
+        ready, _ = self.ray.wait(list(self.running), num_returns=1)
+        outcomes = []
+        for ref in ready:
+            actor, item = self.running.pop(ref)
+            self.idle.append(actor)
+            try:
+                outcomes.append(ItemOutcome(**self.ray.get(ref)))
+            except self.ray.exceptions.RayError as error:
+                first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                outcomes.append(ItemOutcome(item["index"], item["theme"], "failed",
+                                            error=f"Ray worker lost {ITEM_RETRIES + 1} times: {first[:200]}"))
+        return outcomes
+
+    def close(self, graceful: bool = True) -> None:
+        for actor in self.actors:
+            self.ray.kill(actor)
+        self.ray.shutdown()
