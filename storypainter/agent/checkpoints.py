@@ -3,10 +3,14 @@
 The graph state holds the project's pydantic values; they are registered with the
 serializer so checkpoints load them back without warnings (and keep working once
 LangGraph blocks unregistered types).
+
+The SQLite saver is the ``durable`` extra; without it a run stops before it writes anything,
+with one line naming the extra.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -16,8 +20,22 @@ from typing import Any
 from pydantic import BaseModel
 
 from storypainter import schema
+from storypainter.errors import ConfigError
 
 CHECKPOINT_FILE = "checkpoints.sqlite"
+SQLITE_SAVER = "langgraph.checkpoint.sqlite"
+DURABLE_MISSING = ("a run keeps its checkpoints in SQLite, which needs the durable extra: "
+                   "pip install 'storypainter[durable]'")
+
+
+def require_durable() -> None:
+    """Raise the one-line ConfigError naming the durable extra when the SQLite saver is not installed."""
+    try:
+        found = importlib.util.find_spec(SQLITE_SAVER) is not None
+    except (ImportError, ValueError):  # a parent package is missing, or a test removed the module
+        found = False
+    if not found:
+        raise ConfigError(DURABLE_MISSING)
 
 
 def schema_types() -> list[tuple[str, str]]:
@@ -32,7 +50,11 @@ def schema_types() -> list[tuple[str, str]]:
 def open_checkpointer(run_dir: str | Path) -> Iterator[Any]:
     """A SqliteSaver for this run directory (created on first use), closed on exit."""
     from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    try:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+    except ImportError:
+        raise ConfigError(DURABLE_MISSING) from None
 
     with closing(sqlite3.connect(str(Path(run_dir) / CHECKPOINT_FILE), check_same_thread=False)) as connection:
         # WAL with synchronous=NORMAL: commits survive a killed process without an fsync each.

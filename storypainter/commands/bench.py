@@ -227,6 +227,7 @@ def write_reports(
 
 
 def run(args: argparse.Namespace) -> int:
+    from storypainter.agent.checkpoints import require_durable
     from storypainter.config import load_context
     from storypainter.errors import ConfigError
 
@@ -235,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("-n and -k must be at least 1")
     base = load_context(args.config)
     reference = human_reference(args.reference, args.n, base.embeddings, args.k)  # a bad source fails first
+    require_durable()  # before any run: a run failed for a missing package would be reused by the next bench
     root = Path(args.out).expanduser().resolve()
     seeds = list(range(args.seed, args.seed + args.n))
     print(f"bench: {', '.join(modes)} x {args.n} seeds -> {root}", file=sys.stderr, flush=True)

@@ -29,6 +29,7 @@ from storypainter.runs import write_json
 
 METHODS = ("sft", "dpo", "dpo-mix")
 DPO_SOURCES = {"dpo": {"rejected"}, "dpo-mix": {"rejected", "mix"}}
+DISTILL_MODULES = ("torch", "transformers", "datasets", "peft", "trl")  # the distill extra
 
 
 def option(default: Any, description: str) -> Any:
@@ -174,13 +175,25 @@ def check_settings(settings: TrainSettings) -> None:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
 
 
+def require_distill() -> None:
+    """The training libraries (the ``distill`` extra), or one line naming the extra."""
+    import importlib.util
+
+    for module in DISTILL_MODULES:
+        if importlib.util.find_spec(module) is None:
+            raise ConfigError(f"distill train needs the distill extra ({module} is not installed): "
+                              "pip install 'storypainter[distill]'")
+
+
 def train(settings: TrainSettings) -> dict[str, Any]:
     """Train, merge and save the student; returns the card written to ``out/distill.json``."""
+    check_settings(settings)
+    data_files(settings)  # bad input is named first, with or without the distill extra
+    require_distill()
     from transformers import set_seed
 
     from storypainter.providers.llms.hf import load_pretrained
 
-    check_settings(settings)
     splits = load_splits(settings)
     set_seed(settings.seed)
     model, tokenizer = load_pretrained(settings.base)

@@ -6,11 +6,14 @@ import io
 import json
 import shutil
 
-import diffusers  # noqa: F401  (the gpu extra)
 import numpy as np
 import pytest
-import torch
 from PIL import Image
+
+pytest.importorskip("diffusers", reason="needs the gpu extra (diffusers)")
+pytest.importorskip("torch", reason="needs the gpu extra (torch)")
+
+import torch
 
 from storypainter.agent.graph import build_graph, run_config
 from storypainter.errors import BackendError, ConfigError
@@ -19,6 +22,7 @@ from storypainter.providers import registry
 from storypainter.providers.painters.diffusers_painter import DiffusersPainter, DiffusionSettings
 from storypainter.runner import start_run
 from storypainter.schema import Story
+from tests import extras
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
 from tests.fixtures.tiny_diffusion import build_tiny_pipeline
 
@@ -92,6 +96,7 @@ def test_graph_run_paints_with_the_diffusers_painter(scripted, pipeline_dir):
     assert pixels(output["result"].image_path).shape == (HEIGHT, WIDTH, 3)
 
 
+@extras.durable
 def test_render_progress_streams_denoising_steps(scripted, pipeline_dir):
     context = scripted(
         ScriptedChatModel(replies=[story_json()]),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import HumanMessage
 
+pytest.importorskip("langchain_openai", reason="needs the openai extra (langchain-openai)")
+
 from storypainter.agent.context import Context
 from storypainter.config import CONFIG_DIR, load_context
 from storypainter.errors import ConfigError

@@ -8,9 +8,10 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import openai  # noqa: F401  (the openai extra)
 import pytest
 from PIL import Image
+
+pytest.importorskip("openai", reason="needs the openai extra (openai)")
 
 from storypainter.agent.graph import build_graph, run_config
 from storypainter.errors import BackendError, PainterRefused

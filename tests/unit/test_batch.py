@@ -15,6 +15,7 @@ from langchain_core.messages import BaseMessage
 from storypainter.agent.context import Context
 from storypainter.batch import choose_workers, plan_items, read_themes, run_batch, summary_table
 from storypainter.errors import ConfigError
+from tests import extras
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
 
 THEMES = ["a market", "a harbour", "a school", "a park"]
@@ -44,6 +45,7 @@ def test_a_batch_directory_refuses_a_different_batch_or_other_settings(tmp_path)
         plan_items(tmp_path, ["a", "b"], Context(embeddings="hash", max_rounds=5))
 
 
+@extras.durable
 def test_rerun_skips_done_items_and_seeds_differ_per_item(scripted, tmp_path):
     model = ScriptedChatModel(replies=[story_json()] * 3)
     context = scripted(model, ScriptedJudge([lambda point: "yes"]), seed=10)
@@ -68,6 +70,7 @@ class DyingChatModel(ScriptedChatModel):
         return super()._generate(messages, stop, run_manager, **kwargs)
 
 
+@extras.durable
 def test_process_workers_run_every_item_outside_this_process(scripted, tmp_path):
     model = ScriptedChatModel(replies=[story_json()] * len(THEMES))
     context = scripted(model, ScriptedJudge([lambda point: "yes"]))
@@ -81,6 +84,7 @@ def test_process_workers_run_every_item_outside_this_process(scripted, tmp_path)
     assert all(outcome.status.startswith("skipped") for outcome in again)
 
 
+@extras.durable
 def test_a_worker_that_dies_fails_only_the_item_it_held(scripted, tmp_path):
     model = DyingChatModel(replies=[story_json()] * len(THEMES))
     context = scripted(model, ScriptedJudge([lambda point: "yes"]))
@@ -124,6 +128,7 @@ def test_worker_choices_are_checked(scripted):
     assert choose_workers(replace(context, llm="local:smollm2"), 2, "processes").processes == 2, "asked for"
 
 
+@extras.durable
 def test_progress_lines_count_items_and_estimate_the_time_left(scripted, tmp_path):
     context = scripted(ScriptedChatModel(replies=[story_json()] * 2), ScriptedJudge([lambda point: "yes"]))
     out = io.StringIO()

@@ -31,6 +31,7 @@ from storypainter.providers.embeddings import HashingEmbedder
 from storypainter.providers.llms.local import compact_schema
 from storypainter.providers.llms.structured import wire_schema
 from storypainter.schema import MAX_CLUES, MAX_CORS, MAX_OBJECTS, Story
+from tests import extras
 from tests.fakes import story_json
 
 POST_OFFICE = {
@@ -159,7 +160,7 @@ def test_the_real_format_is_what_these_records_hold():
     assert POST_OFFICE["Event Reasoning"][0].split("->")[0].count(" + ") == 4  # five premises
 
 
-def test_a_real_format_file_loads_every_record_and_is_indexed_and_retrieved(real_file, tmp_path):
+def test_a_real_format_file_loads_every_record(real_file):
     corpus = load_cogbench(real_file)
     assert corpus.problems == []
     assert [example.id for example in corpus.examples] == ["0001", "0002", "0003"]
@@ -169,6 +170,10 @@ def test_a_real_format_file_loads_every_record_and_is_indexed_and_retrieved(real
     assert post.cor_count() == 7 and post.next_moment[0].startswith("her thumb")
     assert post.description.startswith("On a snowy winter morning")
 
+
+@extras.chroma
+def test_a_real_format_file_is_indexed_and_retrieved(real_file, tmp_path):
+    post = load_cogbench(real_file).examples[0]
     store = ExampleStore(tmp_path / "memory", HashingEmbedder(), source=str(real_file))
     report = store.build()
     assert report["count"] == 3 and report["problems"] == [] and report["rebuilt"] is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,14 @@ import pytest
 from storypainter.cli import main
 from storypainter.distill.export import Filters, export_runs
 from storypainter.distill.seed import export_seed_corpus
+from storypainter.distill.train import DISTILL_MODULES
 from storypainter.errors import BackendError
 from storypainter.memory.corpus import load_seed_corpus, parse_chain, story_from_example, visible_texts
 from storypainter.nodes.storyteller import build_messages
 from storypainter.providers.llms.hf import closed_object_end, hf_chat_model
 from storypainter.runs import attempt_dir, write_json
 from storypainter.schema import Decision, Plan, Story
+from tests import extras
 from tests.fakes import story_json
 
 
@@ -122,6 +125,7 @@ def test_seed_scene_conversion_keeps_chains_and_signs():
     assert story.title and len(story.cors) <= 24
 
 
+@extras.needs("distill", "datasets")
 def test_datasets_loads_the_files_directly(tmp_path):
     import datasets
     make_run(tmp_path / "teacher", "t")
@@ -159,3 +163,21 @@ def test_hf_provider_names_a_missing_model_in_one_line(tmp_path):
     with pytest.raises(BackendError) as error:
         hf_chat_model(str(tmp_path / "no-model"), {}, temperature=0.7, seed=0)
     assert "no-model" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_train_cli_names_the_missing_data_file(tmp_path, capsys):
+    code = main(["distill", "train", "--method", "sft", "--base", "smollm2", "--data", str(tmp_path),
+                 "--out", str(tmp_path / "o")])
+    assert code == 2 and "sft.jsonl not found" in capsys.readouterr().err
+
+
+def test_train_without_the_distill_extra_names_it_in_one_line(tmp_path, capsys, monkeypatch):
+    (tmp_path / "sft.jsonl").write_text('{"messages": []}\n')
+    for module in DISTILL_MODULES:  # as if the distill extra were not installed
+        monkeypatch.setitem(sys.modules, module, None)
+    code = main(["distill", "train", "--method", "sft", "--base", "smollm2", "--data", str(tmp_path),
+                 "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "needs the distill extra (torch is not installed): pip install 'storypainter[distill]'" in err
+    assert not (tmp_path / "o").exists()

@@ -9,13 +9,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import torch
 from langchain_core.messages import HumanMessage, SystemMessage
+
+pytest.importorskip("torch", reason="needs the distill extra (torch)")
+pytest.importorskip("transformers", reason="needs the distill extra (transformers)")
+pytest.importorskip("datasets", reason="needs the distill extra (datasets)")
+pytest.importorskip("peft", reason="needs the distill extra (peft)")
+pytest.importorskip("trl", reason="needs the distill extra (trl)")
+
+import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from storypainter.agent.graph import build_graph, run_config
-from storypainter.cli import main
 from storypainter.distill.export import Filters, export_runs
 from storypainter.distill.train import TrainSettings, train
 from storypainter.providers import registry
@@ -133,9 +139,3 @@ def test_dpo_and_dpo_mix_train_on_their_own_pairs_and_save_a_merged_model(distil
     config = json.loads((tmp_path / "dpo-mix" / "config.json").read_text())
     assert config["model_type"] == "llama" and "quantization_config" not in config
     assert not list((tmp_path / "dpo").glob("adapter_*"))
-
-
-def test_train_cli_names_the_missing_data_file(tmp_path, capsys):
-    code = main(["distill", "train", "--method", "sft", "--base", "smollm2", "--data", str(tmp_path),
-                 "--out", str(tmp_path / "o")])
-    assert code == 2 and "sft.jsonl not found" in capsys.readouterr().err

@@ -11,7 +11,10 @@ import pytest
 from storypainter.errors import StoryError
 from storypainter.providers import registry
 from storypainter.runner import PausedForReview, resume_run, start_run
+from tests import extras
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
+
+pytestmark = extras.durable
 
 
 def yes(point):

@@ -20,6 +20,7 @@ from storypainter.memory.store import ExampleStore, example_store
 from storypainter.nodes.planner import make_plan
 from storypainter.providers.embeddings import HashingEmbedder
 from storypainter.schema import Plan, Story
+from tests import extras
 from tests.fakes import story_json
 
 
@@ -155,6 +156,7 @@ def test_random_strategy_is_reproducible_per_seed_and_varies_across_seeds():
     assert len({tuple(draw(seed)) for seed in range(6)}) >= 5
 
 
+@extras.chroma
 def test_similar_returns_the_nearest_example(store):
     examples = load_seed_corpus().examples
     target = examples[9]
@@ -168,6 +170,7 @@ def test_similar_returns_the_nearest_example(store):
     assert [example.id for example in store.search(QUERIES[0], 3, "similar")] == expected
 
 
+@extras.chroma
 def test_mmr_picks_relevant_distinct_examples_like_numpy_mmr(store):
     examples = load_seed_corpus().examples
     embedder = HashingEmbedder()
@@ -183,6 +186,7 @@ def test_mmr_picks_relevant_distinct_examples_like_numpy_mmr(store):
     assert len({example.id for example in found}) == 3
 
 
+@extras.chroma
 def test_mmr_sets_are_more_diverse_than_similar_sets(store):
     embedder = HashingEmbedder()
     spread = {}
@@ -195,6 +199,7 @@ def test_mmr_sets_are_more_diverse_than_similar_sets(store):
     assert spread["mmr"] > spread["similar"]
 
 
+@extras.chroma
 def test_select_examples_uses_the_store_for_similar_and_mmr(tmp_path):
     context = Context(retrieval="mmr", embeddings="hash", memory_dir=str(tmp_path), examples_k=2)
     plan = Plan(theme="", setting="a rainy bus stop, at a stormy night")
@@ -214,6 +219,7 @@ def test_query_rejects_empty_text_and_unknown_strategy(store):
 # The store
 
 
+@extras.chroma
 def test_store_reuses_an_unchanged_index_without_embedding(tmp_path):
     first = ExampleStore(tmp_path, CountingEmbedder(HashingEmbedder()))
     assert first.build()["rebuilt"] is True
@@ -226,6 +232,7 @@ def test_store_reuses_an_unchanged_index_without_embedding(tmp_path):
     assert report["count"] == len(SEED_RECORDS)
 
 
+@extras.chroma
 def test_store_rebuilds_when_the_embedder_changes(tmp_path):
     ExampleStore(tmp_path, HashingEmbedder(384)).build()
     smaller = ExampleStore(tmp_path, CountingEmbedder(HashingEmbedder(128)))
@@ -236,6 +243,7 @@ def test_store_rebuilds_when_the_embedder_changes(tmp_path):
     assert len(collection.get(limit=1, include=["embeddings"])["embeddings"][0]) == 128
 
 
+@extras.chroma
 def test_store_rebuilds_when_the_corpus_changes_or_a_build_was_interrupted(tmp_path):
     source = write_corpus(tmp_path / "mine.json", {"a": record(1), "b": record(2)})
     store = ExampleStore(tmp_path / "memory", HashingEmbedder(), source=source)
@@ -249,6 +257,7 @@ def test_store_rebuilds_when_the_corpus_changes_or_a_build_was_interrupted(tmp_p
     assert store.build()["rebuilt"] is True
 
 
+@extras.chroma
 def test_store_keeps_examples_exactly_and_names_collections_per_source_and_embedder(tmp_path):
     source = write_corpus(tmp_path / "My Corpus!.json", {"a": record(7)})
     store = ExampleStore(tmp_path / "memory", HashingEmbedder(), source=source)
@@ -259,6 +268,7 @@ def test_store_keeps_examples_exactly_and_names_collections_per_source_and_embed
     assert ExampleStore(tmp_path / "memory", HashingEmbedder()).corpus_name() == "corpus-seed-hash"
 
 
+@extras.chroma
 def test_build_reports_problems_and_fails_on_a_corpus_without_good_records(tmp_path):
     bad = {name: ["None"] for name in record(2)} | {"Image Name": "bad.jpg"}
     source = write_corpus(tmp_path / "mine.json", {"ok": record(1), "bad": bad})
@@ -270,6 +280,7 @@ def test_build_reports_problems_and_fails_on_a_corpus_without_good_records(tmp_p
         ExampleStore(tmp_path / "memory", HashingEmbedder(), source=only_bad).build()
 
 
+@extras.chroma
 def test_info_lists_collections_counts_and_paths(store):
     store.build()
     info = store.info()
@@ -283,6 +294,7 @@ def test_info_lists_collections_counts_and_paths(store):
 # Self-memory
 
 
+@extras.chroma
 def test_generated_collection_follows_self_memory_and_lends_one_slot(tmp_path):
     context = Context(memory_dir=str(tmp_path), embeddings="hash", remember_threshold=0.6)
     story = make_story()
@@ -300,6 +312,7 @@ def test_generated_collection_follows_self_memory_and_lends_one_slot(tmp_path):
     assert all(example.source == "seed" for example in store.search(story.description, 3, "similar"))
 
 
+@extras.chroma
 def test_generated_story_below_the_threshold_is_not_lent(tmp_path):
     story = make_story()
     line = json.dumps({"story": story.model_dump(mode="json"), "score": 0.3})
@@ -357,6 +370,7 @@ def write_config(tmp_path: Path) -> str:
     return str(path)
 
 
+@extras.chroma
 def test_index_command_builds_reports_problems_and_queries(tmp_path, capsys):
     config = write_config(tmp_path)
     no_arrow = record(4) | {"Mental State Reasoning": ["the nurse is tired"]}
@@ -373,6 +387,7 @@ def test_index_command_builds_reports_problems_and_queries(tmp_path, capsys):
     assert "corpus-seed-hash" in capsys.readouterr().out
 
 
+@extras.default_llm
 def test_index_command_errors_are_one_line(tmp_path, capsys):
     code = main(["index", "build", "--source", str(tmp_path / "absent.json"), "--config", write_config(tmp_path)])
     err = capsys.readouterr().err

@@ -31,6 +31,7 @@ from storypainter.providers.judges.ocr import (
 )
 from storypainter.runner import start_run
 from storypainter.schema import AlignmentReport, Attempt, KeyPoint, SceneLayout, Story, StoryCheck, Verdict
+from tests import extras
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
 
 
@@ -143,6 +144,7 @@ def test_the_same_text_failing_twice_in_a_row_sends_the_story_back_to_be_shorten
     assert decide(StoryCheck(), text_report("no"), 2, context, [passed_before]).action == "rerender"
 
 
+@extras.durable
 def test_without_the_ocr_extra_the_check_is_skipped_with_one_line(scripted, monkeypatch):
     monkeypatch.setattr(ocr, "ocr_installed", lambda: False)
     with pytest.raises(BackendError, match=r"OCR is not installed \(pip install 'storypainter\[ocr\]'\)"):

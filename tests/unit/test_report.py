@@ -42,6 +42,7 @@ from storypainter.evaluation.semantic import semantic_score
 from storypainter.memory.corpus import load_seed_corpus, story_from_example
 from storypainter.providers.embeddings import HashingEmbedder
 from storypainter.schema import CATEGORIES, Story, Verdict
+from tests import extras
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
 
 EVIL_TITLE = "Night <script>alert(1)</script>"
@@ -204,6 +205,7 @@ def test_wilson_and_bootstrap_intervals():
     assert 0.1 <= spread.low < spread.mean < spread.high <= 0.4
 
 
+@extras.durable
 def test_bench_runs_every_mode_on_the_same_seeds(scripted, tmp_path, capsys):
     replies = [story_json()] * 12
     scripted(ScriptedChatModel(replies=replies), MissesMentalStateOnFirstPicture())
@@ -251,6 +253,7 @@ def test_bench_runs_every_mode_on_the_same_seeds(scripted, tmp_path, capsys):
     assert "<h2>Human reference</h2>" in html and html.count(">human: seed<") >= 3  # table cell, 2 chart rows
 
 
+@extras.durable
 def test_bench_rerun_reuses_completed_and_failed_runs(scripted, tmp_path, capsys):
     model = ScriptedChatModel(replies=["no json at all", story_json()])
     scripted(model, ScriptedJudge([yes]))

