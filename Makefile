@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH)
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --no-cache-dir $(LLAMA)
-	$(PY) -m pip install -q -e ".[local,openai,durable,gpu,studio,server,distill,ocr,ray,dev]"
+	$(PY) -m pip install -q -e ".[local,openai,gpu,studio,server,distill,ocr,ray,safety,dev]"
 	touch $(STAMP)
 
 setup: $(STAMP)
