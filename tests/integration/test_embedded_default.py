@@ -38,7 +38,8 @@ def test_whole_graph_on_the_embedded_default(default_context):
         assert image.size == (default_context.width, default_context.height)
     critique = json.loads((Path(result.image_path).parent / "critique.json").read_text())
     assert critique["report"]["verdicts"], "the layout judge must give verdicts"
-    assert {verdict["level"] for verdict in critique["report"]["verdicts"]} == {"layout"}
+    levels = {verdict["level"] for verdict in critique["report"]["verdicts"]}
+    assert "layout" in levels and levels <= {"layout", "ocr"}  # ocr: the visible-text check of the story's signs
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert manifest["tokens"]["output_tokens"] > 50
