@@ -68,7 +68,7 @@ def verdicts_for(reply: str, picture, story) -> list[str]:
     model = FakeVisionModel(reply=reply, expected_png=Path(picture.path).read_bytes())
     judge = VlmJudge("fake:vision", lambda: model)
     verdicts = judge.judge(KEY_POINTS, image=picture, layout=compose_layout(story), story=story)
-    assert all(verdict.judge == "vlm:fake:vision" and verdict.level == "pixel" for verdict in verdicts)
+    assert all(verdict.judge == "vlm:fake:vision" and verdict.level == "vlm" for verdict in verdicts)
     return [verdict.answer for verdict in verdicts]
 
 
@@ -125,6 +125,6 @@ def test_vlm_judge_in_a_graph_run_judges_the_painted_file(scripted):
     registry.register_llm("fakevision", lambda name, options, context: vision)
     output = build_graph().invoke({"theme": "a rainy bus stop"}, context=context, config=run_config(context))
     report = output["attempts"][0].report
-    assert report.judge == "vlm:fakevision:model" and report.level == "pixel"
+    assert report.judge == "vlm:fakevision:model" and report.level == "vlm"
     assert report.overall == 1.0 and output["result"].decision_path == ["accept"]
     assert len(vision.seen) == 1

@@ -84,7 +84,7 @@ class VlmJudge:
     ``load_model`` is called on first use, not while the registry builds this judge.
     """
 
-    level = "pixel"
+    level = "vlm"
 
     def __init__(self, provider: str, load_model: Callable[[], Any]) -> None:
         self.name = f"vlm:{provider}"
@@ -110,4 +110,4 @@ class VlmJudge:
 
     def _verdict(self, point: KeyPoint, said: str) -> Verdict:
         answer = parse_verdict(said) if said.strip() else "abstain"
-        return Verdict(key_point=point, answer=answer, judge=self.name, level="pixel", evidence=said.strip()[:200])
+        return Verdict(key_point=point, answer=answer, judge=self.name, level="vlm", evidence=said.strip()[:200])
