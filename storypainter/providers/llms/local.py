@@ -59,6 +59,7 @@ DEFAULT_LIST_BOUNDS = (1, 3)
 # and leaves strings to the JSON grammar (plus the wire schema's length caps).
 STUDENT_LIST_BOUNDS = {"characters": (1, 3), "objects": (4, 8), "visible_text": (0, 2), "cors": (5, 9), "clues": (1, 3)}
 STUDENT_TEXT_LENGTHS = {"description": 800}
+MIN_STUDENT_TEXT = 2
 STUDENTS_DIR = Path(__file__).resolve().parent / "students"
 # name -> (base model, GGUF LoRA adapter shipped in STUDENTS_DIR)
 STUDENTS = {"mini-storyteller": ("smollm2", "mini-storyteller.gguf")}
@@ -154,8 +155,11 @@ def student_schema(schema: dict[str, Any]) -> dict[str, Any]:
         for name, prop in node.get("properties", {}).items():
             if prop.get("type") == "array" and name in STUDENT_LIST_BOUNDS:
                 prop["minItems"], prop["maxItems"] = STUDENT_LIST_BOUNDS[name]
-            elif name in STUDENT_TEXT_LENGTHS:
+            if name in STUDENT_TEXT_LENGTHS:
                 prop["maxLength"] = STUDENT_TEXT_LENGTHS[name]
+            for text in (prop, prop.get("items", {})):  # no empty names, clues or objects
+                if text.get("type") == "string" and "enum" not in text:
+                    text["minLength"] = max(text.get("minLength", 0), MIN_STUDENT_TEXT)
     return schema
 
 
