@@ -2,7 +2,7 @@
 
 The classifier is alt-profanity-check's (a linear model trained on labelled offensive text,
 shipped inside the package: the ``safety`` extra). Each text a story shows or says (title,
-description, characters, visible texts, objects, chains of reasoning, painter prompt) is
+description, characters, visible texts, chains of reasoning, painter prompt) is
 scored on its own; one at or above ``OFFENSIVE_PROBABILITY`` flags the story, and the critic
 sends it back to the storyteller. Without the extra the rule is skipped, said once on stderr,
 never faked.
@@ -16,7 +16,11 @@ from functools import cache
 
 from storypainter.schema import Story
 
-OFFENSIVE_PROBABILITY = 0.8  # "Under a Fucked Up Bed" scores 0.997; "Damn the rain" 0.65; plain titles < 0.4
+# "Under a Fucked Up Bed" scores 0.997 and "Damn the rain" 0.65. The classifier is noisy on
+# short harmless texts ("hoe", "eyes shut", "pig"): over the 1,190 stories of the teacher and
+# seed corpora, 0.8 flagged 40 and 0.95 flags 3 (objects, single nouns, are left out: they
+# appear in the description with their context).
+OFFENSIVE_PROBABILITY = 0.95
 
 
 def story_texts(story: Story) -> dict[str, str]:
@@ -27,7 +31,6 @@ def story_texts(story: Story) -> dict[str, str]:
             [character.name, character.role, character.appearance, character.action]
         )
     texts |= {f"visible_text.{index}": item.text for index, item in enumerate(story.visible_text)}
-    texts |= {f"objects.{index}": item for index, item in enumerate(story.objects)}
     texts |= {f"cors.{index}": str(chain) for index, chain in enumerate(story.cors)}
     return texts
 

@@ -19,6 +19,17 @@ def test_the_classifier_flags_the_title_the_embedded_model_once_wrote():
     assert check_story(Story.model_validate_json(story_json(title="Damn the Rain")), []).passed, "mild words pass"
 
 
+def test_harmless_corpus_stories_are_rarely_flagged():
+    from storypainter.memory.corpus import load_seed_corpus, story_from_example
+    from storypainter.memory.teacher import TEACHER_DIR, read_records
+
+    stories = [Story.model_validate(record["story"]) for path in sorted(TEACHER_DIR.glob("*.jsonl"))
+               for record in read_records(path)]
+    stories += [story_from_example(example) for example in load_seed_corpus().examples]
+    flagged = [story for story in stories if check_story(story, [], min_cors=0).violations]
+    assert len(flagged) <= 0.005 * len(stories), [story.title for story in flagged]
+
+
 def test_the_critic_sends_an_offensive_story_back_and_keeps_the_clean_one(scripted):
     model = ScriptedChatModel(replies=[story_json(title="Under a Fucked Up Bed"), story_json()])
     context = scripted(model, ScriptedJudge([lambda point: "yes"]))
