@@ -17,16 +17,18 @@ from tests.fakes import story_json
 WIDTH, HEIGHT = 64, 48
 
 
+@pytest.fixture(scope="class")
+def painter(request, tmp_path_factory):
+    """The painter under test, built once per contract class by its ``make_painter``."""
+    return request.cls().make_painter(tmp_path_factory)
+
+
 class PainterContract:
     """Subclasses provide ``make_painter(tmp_path_factory)``; ``deterministic`` when seeds repeat pictures
     (an images API does not promise it)."""
 
     deterministic = True
     backend = ""
-
-    @pytest.fixture(scope="class")
-    def painter(self, tmp_path_factory):
-        return self.make_painter(tmp_path_factory)
 
     @pytest.fixture
     def story(self) -> Story:
