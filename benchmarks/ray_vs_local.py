@@ -57,6 +57,31 @@ def timed(engine: str, count: int, concurrency: int, base_url: str, address: str
     return elapsed, seconds
 
 
+class Echo:
+    """A Ray actor that does nothing: what one call to a worker costs the driver."""
+
+    def call(self, item: dict) -> dict:
+        return item
+
+
+def round_trip_ms(address: str, calls: int = 300) -> float:
+    """Median milliseconds of one actor call (submit, run, fetch the result) on the cluster."""
+    from storypainter.batch.ray_engine import connect
+
+    ray, _ = connect(address)
+    try:
+        echo = ray.remote(Echo).options(num_cpus=1).remote()
+        ray.get(echo.call.remote({}))
+        times = []
+        for index in range(calls):
+            started = time.perf_counter()
+            ray.get(echo.call.remote({"index": index, "theme": "", "seed": index}))
+            times.append(time.perf_counter() - started)
+    finally:
+        ray.shutdown()
+    return round(statistics.median(times) * 1000, 3)
+
+
 def measure(engine: str, args: argparse.Namespace, base_url: str, address: str | None) -> dict:
     walls: dict[int, list[float]] = {args.small: [], args.large: []}
     nodes: list[dict] = []
@@ -96,6 +121,7 @@ def main() -> None:
         with ray_cluster(nodes=1, cpus=args.concurrency) as (address, _):
             print(f"ray engine (1-node cluster on 127.0.0.1, {args.concurrency} CPUs)", flush=True)
             ray = measure("ray", args, base_url, address)
+            ray["actor_call_ms_median"] = round_trip_ms(address)
     finally:
         server.kill()
         server.wait()
@@ -114,6 +140,7 @@ def main() -> None:
         figures = result[name]
         print(f"{name:<5} {figures['items_per_second']:.2f} items/s at {args.large} items; per item "
               f"{figures['per_item_seconds']:.3f} s, start {figures['start_seconds']:.2f} s")
+    print(f"ray actor call round trip: {ray['actor_call_ms_median']} ms (median of 300)")
     print(f"wrote {RESULTS.relative_to(REPO)}")
 
 

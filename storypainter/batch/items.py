@@ -91,6 +91,17 @@ def record_totals(batch_dir: Path, totals: dict[str, Any]) -> None:
     write_json(path, read_run_object(path) | {"ledger": totals}, durable=True)
 
 
+def portable(context: Context) -> Context:
+    """The context with its local paths made absolute, as every item records and runs it: a worker
+    (a Ray actor, a resumed item on another engine) need not share the driver's directory."""
+    changes: dict[str, str] = {"memory_dir": str(Path(context.memory_dir).expanduser().resolve())}
+    if context.examples_source != "seed" and Path(context.examples_source).expanduser().exists():
+        changes["examples_source"] = str(Path(context.examples_source).expanduser().resolve())
+    if Path(context.embeddings).expanduser().is_dir():
+        changes["embeddings"] = str(Path(context.embeddings).expanduser().resolve())
+    return replace(context, **changes)
+
+
 def item_dir(batch_dir: Path, index: int) -> Path:
     return batch_dir / "items" / f"{index:04d}"
 

@@ -18,6 +18,7 @@ from storypainter.batch.items import (
     finished_item,
     not_started,
     plan_items,
+    portable,
     record_totals,
     totals,
 )
@@ -105,12 +106,14 @@ def run_batch(batch_dir: Path, themes: list[str], context: Context, concurrency:
     """
     budget = budget or Budget()
     budget.check(context)
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: '{engine}' is not one of {', '.join(ENGINES)}")
+    if address is not None and engine != "ray":
+        raise ConfigError("--address needs --engine ray")
     if engine == "local":
         from storypainter.batch.local import choose_workers
 
         choose_workers(context, concurrency or 1, workers)  # refuse bad settings before anything is written
-    elif address is not None and engine != "ray":
-        raise ConfigError("--address needs --engine ray")
     batch_dir = batch_dir.expanduser().resolve()
     batch_dir.mkdir(parents=True, exist_ok=True)
     with locked(batch_dir, wait):
@@ -122,7 +125,7 @@ def run_batch(batch_dir: Path, themes: list[str], context: Context, concurrency:
             spent.add(outcome.ledger)
         stopped = budget.reached(spent.total()) if todo else ""
         runner, capacity = (None, 0) if stopped or not todo else open_engine(
-            engine, batch_dir, context, concurrency, workers, address)
+            engine, batch_dir, portable(context), concurrency, workers, address)
         if out and runner:
             before = f" ({len(done)} done before)" if done else ""
             print(f"batch: {len(items)} items{before}, {runner.describe()}", file=out, flush=True)

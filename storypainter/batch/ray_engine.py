@@ -26,7 +26,7 @@ import math
 import os
 import socket
 from collections import deque
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,16 +109,6 @@ def cluster_slots(cluster: dict[str, float], options: dict[str, Any]) -> int:
     return max(1, min([*fits, MAX_CONCURRENCY]))
 
 
-def portable(context: Context) -> Context:
-    """The context with its local paths made absolute (workers do not share the driver's directory)."""
-    changes: dict[str, str] = {"memory_dir": str(Path(context.memory_dir).expanduser().resolve())}
-    if context.examples_source != "seed" and Path(context.examples_source).expanduser().exists():
-        changes["examples_source"] = str(Path(context.examples_source).expanduser().resolve())
-    if Path(context.embeddings).expanduser().is_dir():
-        changes["embeddings"] = str(Path(context.embeddings).expanduser().resolve())
-    return replace(context, **changes)
-
-
 class RayEngine:
     """Items on Ray actors, one item per actor at a time."""
 
@@ -130,7 +120,7 @@ class RayEngine:
         self.nodes = sum(node["Alive"] for node in self.ray.nodes())
         self.capacity = concurrency or cluster_slots(self.ray.cluster_resources(), options)
         worker = self.ray.remote(ItemWorker).options(max_restarts=-1, max_task_retries=ITEM_RETRIES, **options)
-        payload = asdict(portable(context))
+        payload = asdict(context)
         self.actors = [worker.remote(str(batch_dir), payload) for _ in range(self.capacity)]
         self.idle = deque(self.actors)
         self.running: dict[Any, tuple[Any, dict]] = {}

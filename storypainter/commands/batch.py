@@ -31,6 +31,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
     from pathlib import Path
 
     from storypainter.batch import MAX_ITEMS, Budget, read_themes, run_batch, summary_table
@@ -48,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     budget = Budget(usd=args.budget_usd, tokens=args.budget_tokens)
     context = load_context(args.config, **context_overrides(args))
     themes = read_themes(args.themes_file) if args.themes_file else [""] * args.count
-    outcomes = run_batch(Path(args.out_dir), themes, context, args.concurrency, workers=args.workers, wait=args.wait,
-                         engine=args.engine, address=args.address, budget=budget)
+    outcomes = run_batch(Path(args.out_dir), themes, context, args.concurrency, out=sys.stderr, workers=args.workers,
+                         wait=args.wait, engine=args.engine, address=args.address, budget=budget)
     print(summary_table(outcomes))
     if any(outcome.status == "failed" for outcome in outcomes):
         return 1

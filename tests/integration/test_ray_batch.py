@@ -3,10 +3,13 @@
 The cluster comes from ``tests/ray_cluster.py`` (two ``ray start`` nodes in their own
 process groups, stopped by signalling those groups only); the Chroma server is ``chroma
 run --host 127.0.0.1``.
-The batch uses the embedded default (the default storyteller through llama.cpp, MiniLM
-embeddings, the storyboard painter) with retrieval ``similar`` from the Chroma server, kills one Ray worker
-process while it holds an item, and must end with exactly N complete results, the killed
-item resumed (not redone), items served by both nodes, and the example store on the server.
+
+The batch uses the embedded offline setup (SmolLM2-135M through llama.cpp with its
+JSON-schema grammar, MiniLM embeddings, the storyboard painter; the base model rather than
+the shipped student adapter, whose compact prompt leaves retrieved examples out) with
+retrieval ``similar`` from the Chroma server, kills one Ray worker process while it holds
+an item, and must end with exactly N complete results, the killed item resumed (not
+redone), items served by both nodes, and the examples retrieved from the server.
 """
 
 from __future__ import annotations
@@ -23,16 +26,14 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("ray", reason="needs the ray extra: pip install 'storypainter[ray]'")
-pytest.importorskip("llama_cpp", reason="needs the local extra (the embedded default)")
-
-from storypainter.agent.context import Context
+from tests import extras
 from tests.ray_cluster import BIN, free_port, ray_env, stop_group
 from tests.ray_cluster import ray_cluster as two_nodes
 
 REPO = Path(__file__).resolve().parents[2]
 ITEMS = 8
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, extras.chroma]
+ray = extras.needs("ray", "ray", "the Ray engine")
 
 
 @pytest.fixture
@@ -77,16 +78,29 @@ def actor_pids(temp: Path) -> list[int]:
     return sorted(pids)
 
 
+def retrieved_ids(run_dir: Path) -> list[str]:
+    """The ids of the examples the run's retriever got, from the run's checkpoints."""
+    from storypainter.agent.checkpoints import open_checkpointer, thread_config
+    from storypainter.agent.graph import graph
+
+    thread = json.loads((run_dir / "request.json").read_text())["thread_id"]
+    with open_checkpointer(run_dir) as saver:
+        values = graph.copy(update={"checkpointer": saver}).get_state(thread_config(thread)).values
+    return [example.id for example in values.get("examples", [])]
+
+
 def in_flight(batch_dir: Path) -> list[Path]:
     return [path for path in batch_dir.glob("items/*") if not (path / "result.json").exists()]
 
 
+@ray
+@extras.needs("local", "llama_cpp", "the embedded storyteller")
 def test_two_node_ray_batch_with_a_chroma_server_survives_a_killed_worker(tmp_path, ray_cluster, chroma_server):
     address, temp = ray_cluster
     batch_dir, memory = tmp_path / "batch", tmp_path / "memory"
     config = tmp_path / "ray.yaml"
     config.write_text(
-        "max_rounds: 1\nwidth: 320\nheight: 224\nretrieval: similar\nexamples_k: 2\n"
+        "llm: local:smollm2\nmax_rounds: 1\nwidth: 320\nheight: 224\nretrieval: similar\nexamples_k: 2\n"
         f"memory_dir: {memory}\nchroma_url: {chroma_server}\nitem_resources: {{num_cpus: 1}}\n"
     )
     command = [str(BIN / "storypainter"), "batch", "--count", str(ITEMS), "--engine", "ray", "--address", address,
@@ -117,6 +131,7 @@ def test_two_node_ray_batch_with_a_chroma_server_survives_a_killed_worker(tmp_pa
     assert any(item["status"] == "resumed" for item in summary), "the killed worker's item resumed on a new worker"
     nodes = {item["worker"].split("Ray node ")[-1] for item in summary}
     assert len(nodes) == 2, f"both nodes ran items: {nodes}"
+    retrieved: dict[str, list[str]] = {}
     for path in results:
         run_dir = path.parent
         manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -124,8 +139,7 @@ def test_two_node_ray_batch_with_a_chroma_server_survives_a_killed_worker(tmp_pa
         assert manifest["context"]["chroma_url"] == chroma_server and manifest["context"]["retrieval"] == "similar"
         assert manifest["ledger"]["tokens_out"] > 0 and manifest["ledger"]["image_calls"] == 1
         assert sorted(p.name for p in (run_dir / "attempts").iterdir()) == ["01"], "one attempt, none repeated"
-        prompt = json.loads((run_dir / "attempts/01/prompt.json").read_text())
-        assert "Example 1:" in json.dumps(prompt["messages"]), "retrieved examples reached the storyteller"
+        retrieved[run_dir.name] = retrieved_ids(run_dir)
     assert not (memory / "chroma").exists(), "no embedded store: retrieval went to the server"
 
     import chromadb
@@ -135,10 +149,11 @@ def test_two_node_ray_batch_with_a_chroma_server_survives_a_killed_worker(tmp_pa
     client = chromadb.HttpClient(host="127.0.0.1", port=port, settings=Settings(anonymized_telemetry=False))
     counts = {collection.name: collection.count() for collection in client.list_collections()}
     assert counts.get("corpus-seed-all-minilm-l6-v2", 0) >= 100, counts
+    served = {id_ for collection in client.list_collections() for id_ in collection.get(include=[])["ids"]}
+    assert all(len(ids) == 2 and set(ids) <= served for ids in retrieved.values()), retrieved
     ledger = json.loads((batch_dir / "batch.json").read_text())["ledger"]
     assert ledger["items"] == ITEMS and ledger["tokens_out"] > 0
-    default_llm = Context().llm  # the embedded default, unpriced: its dollars are null, never guessed
-    assert ledger["usd"] is None and f"no input_per_mtok price for {default_llm}" in ledger["usd_missing"]
+    assert ledger["usd"] is None and "no input_per_mtok price for local:smollm2" in ledger["usd_missing"], "unpriced"
     print(f"\nray batch: {ITEMS} items in {seconds:.0f} s on 2 nodes; killed worker pid {killed}; "
           f"collections {counts}; {stderr.splitlines()[-1]}")
 

@@ -3,7 +3,6 @@ budget caps that stop a batch, on scripted models."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 from dataclasses import replace
@@ -13,11 +12,8 @@ import pytest
 from storypainter.batch import Budget, run_batch, summary_table
 from storypainter.errors import ConfigError
 from storypainter.ledger import add_ledgers, metered, run_ledger, unpriced, usage_entry
+from tests import extras
 from tests.fakes import ScriptedChatModel, ScriptedJudge, story_json
-
-durable = pytest.mark.skipif(  # batch items are durable runs
-    importlib.util.find_spec("langgraph.checkpoint.sqlite") is None,
-    reason="needs the durable extra (langgraph.checkpoint.sqlite): pip install 'storypainter[durable]'")
 
 PRICE = {"scripted:story": {"input_per_mtok": 1000.0, "output_per_mtok": 2000.0}}
 ITEM_USD = 10 * 1000 / 1e6 + 20 * 2000 / 1e6  # a scripted reply: 10 tokens in, 20 out -> $0.05
@@ -64,8 +60,7 @@ def test_metered_counts_every_chat_call_in_the_block():
                      "calls": 2}]
 
 
-@durable
-@durable
+@extras.durable
 def test_every_manifest_records_its_ledger(scripted, tmp_path):
     context = scripted(ScriptedChatModel(replies=[story_json()] * 2), ScriptedJudge([lambda point: "yes"]),
                        prices=PRICE)
@@ -81,8 +76,7 @@ def test_every_manifest_records_its_ledger(scripted, tmp_path):
     assert "30" in summary_table(outcomes).splitlines()[1]
 
 
-@durable
-@durable
+@extras.durable
 def test_a_budget_cap_stops_the_batch_keeps_what_finished_and_a_higher_cap_continues(scripted, tmp_path):
     model = ScriptedChatModel(replies=[story_json()] * 5)
     context = scripted(model, ScriptedJudge([lambda point: "yes"]), prices=PRICE)
@@ -113,8 +107,7 @@ def test_a_budget_cap_stops_the_batch_keeps_what_finished_and_a_higher_cap_conti
     assert total["items"] == 5 and total["usd"] == pytest.approx(5 * ITEM_USD) and total["stopped"] == ""
 
 
-@durable
-@durable
+@extras.durable
 def test_a_token_cap_lets_the_items_in_flight_finish(scripted, tmp_path):
     model = ScriptedChatModel(replies=[story_json()] * 6)
     context = scripted(model, ScriptedJudge([lambda point: "yes"]))
@@ -135,3 +128,23 @@ def test_a_dollar_cap_needs_a_price_for_every_paid_provider(scripted, tmp_path):
     with pytest.raises(ConfigError, match="--budget-tokens must be at least 1"):
         Budget(tokens=0)
     assert not (tmp_path / "batch").exists()
+
+
+@extras.durable
+def test_the_batch_command_says_where_the_cap_stopped_it_and_exits_3(scripted, tmp_path, capsys):
+    from storypainter.cli import main
+
+    model = ScriptedChatModel(replies=[story_json()] * 3)
+    context = scripted(model, ScriptedJudge([lambda point: "yes"]))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"llm: scripted:story\njudge: scripted\nembeddings: hash\nmemory_dir: {context.memory_dir}\n"
+                      "width: 320\nheight: 224\n")
+    args = ["batch", "--count", "3", "--out", str(tmp_path / "batch"), "--config", str(config),
+            "--workers", "threads", "--budget-tokens", "30"]
+    assert main(args) == 3
+    captured = capsys.readouterr()
+    assert "batch: budget reached: 30 of 30 tokens (--budget-tokens); 2 items not started" in captured.err
+    assert "3 items, 0 failed, 2 not started" in captured.out
+    assert main([*args[:-1], "90"]) == 0
+    assert len(model.prompts) == 3
+    assert main(["batch", "--count", "1", "--out", str(tmp_path / "x"), "--address", "127.0.0.1:1"]) == 2
