@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import extras
+from tests.integration.test_batch_kill import fake_openai  # noqa: F401  (the fake OpenAI server fixture)
 from tests.ray_cluster import BIN, free_port, ray_env, stop_group
 from tests.ray_cluster import ray_cluster as two_nodes
 
@@ -184,18 +185,8 @@ def test_first_builds_from_several_machines_meet_on_the_server_once(tmp_path, ch
     assert len({report["count"] for report in reports}) == 1 and reports[0]["count"] >= 100
 
 
-@pytest.fixture
-def fake_openai() -> Iterator[str]:
-    server = subprocess.Popen([sys.executable, str(REPO / "tests/fake_openai_server.py"), "--delay", "0.3"],
-                              stdout=subprocess.PIPE, text=True)
-    port = int(server.stdout.readline().split()[1])
-    yield f"http://127.0.0.1:{port}/v1"
-    server.kill()
-    server.wait()
-
-
 @ray
-def test_a_budget_cap_stops_a_ray_batch_and_a_higher_cap_continues(tmp_path, fake_openai):
+def test_a_budget_cap_stops_a_ray_batch_and_a_higher_cap_continues(tmp_path, fake_openai):  # noqa: F811
     """Without --address the engine starts its own one-machine cluster on 127.0.0.1 (in its own
     temp dir here) and shuts it down; the fake server's replies cost $0.50 an item at these prices."""
     temp = Path(tempfile.mkdtemp(prefix="sp-ray-", dir="/tmp"))
