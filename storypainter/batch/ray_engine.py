@@ -40,6 +40,8 @@ ITEM_RETRIES = 3  # tries of an item after the worker running it died
 FORWARDED_ENV = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ANONYMIZED_TELEMETRY", "STORYPAINTER_THREADS")
 LOOPBACK_HOSTS = ("localhost", "::1")
 GIB = 1 << 30
+DEFAULT_RAY_PORT = 6379
+PROBE_SECONDS = 5.0
 
 
 class ItemWorker:
@@ -65,9 +67,24 @@ def loopback(address: str | None) -> bool:
     return host.startswith("127.") or host in LOOPBACK_HOSTS
 
 
+def check_reachable(address: str) -> None:
+    """Refuse at once an address nobody answers on (Ray itself retries for minutes)."""
+    parts = urlsplit(address if "://" in address else f"ray://{address}")
+    if address == "auto" or not parts.hostname:
+        return
+    try:
+        with socket.create_connection((parts.hostname, parts.port or DEFAULT_RAY_PORT), timeout=PROBE_SECONDS):
+            pass
+    except OSError as error:
+        raise ConfigError(f"engine ray, --address {address}: nothing answers there ({error.strerror or error}); "
+                          "is the cluster up (ray start --head)?") from None
+
+
 def connect(address: str | None) -> tuple[Any, bool]:
     """Ray, connected to ``address`` (``auto``: the cluster on this machine) or to a new local
-    cluster on 127.0.0.1; True when this call started that cluster."""
+    cluster on 127.0.0.1 (``RAY_ADDRESS`` stands in for a missing ``address``, as in Ray); True when
+    this call started that cluster."""
+    address = address or os.environ.get("RAY_ADDRESS") or None
     if loopback(address):
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
@@ -76,15 +93,18 @@ def connect(address: str | None) -> tuple[Any, bool]:
         raise ConfigError("engine ray needs the ray extra: pip install 'storypainter[ray]'") from None
     env = {name: os.environ[name] for name in FORWARDED_ENV if name in os.environ}
     settings: dict[str, Any] = {"logging_level": "ERROR", "log_to_driver": False, "runtime_env": {"env_vars": env}}
-    started = address in (None, "", "local") and not os.environ.get("RAY_ADDRESS")
+    started = address in (None, "local")
+    if not started:
+        check_reachable(address)
     try:
         if started:
-            ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", **settings)
+            ray.init(address="local", include_dashboard=False, _node_ip_address="127.0.0.1", **settings)
         else:
             ray.init(address=address, **settings)
     except (ConnectionError, RuntimeError, ValueError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ConfigError(f"--address {address}: cannot reach the Ray cluster: {first}") from None
+        where = "a local Ray cluster: cannot start it" if started else f"--address {address}: cannot reach it"
+        raise ConfigError(f"engine ray, {where}: {first}") from None
     return ray, started
 
 

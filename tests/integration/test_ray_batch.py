@@ -218,3 +218,15 @@ def test_a_budget_cap_stops_a_ray_batch_and_a_higher_cap_continues(tmp_path, fak
         assert json.loads((tmp_path / "batch/batch.json").read_text())["ledger"]["usd"] == pytest.approx(3.0)
     finally:
         subprocess.run(["rm", "-rf", str(temp)], check=False)
+
+
+@ray
+def test_an_address_nobody_answers_on_is_one_line_at_once(tmp_path):
+    from storypainter.cli import main
+
+    config = tmp_path / "config.yaml"
+    config.write_text("llm: openai:fake\nllm_options: {base_url: 'http://127.0.0.1:9/v1'}\nembeddings: hash\n")
+    started = time.time()
+    code = main(["batch", "--count", "1", "--engine", "ray", "--address", f"127.0.0.1:{free_port()}",
+                 "--out", str(tmp_path / "batch"), "--config", str(config)])
+    assert code == 2 and time.time() - started < 30
