@@ -87,7 +87,7 @@ def arm_row(facts: list[dict], arm: str, embedder: str) -> dict:
         "semantic_mean": statistics.mean(item["semantic"] for item in chosen),
         "diversity_mean": diversity.mean,
         "rule_pass_rate": sum(item["passed"] for item in chosen) / len(chosen),
-        "rounds used": statistics.mean(fact["rounds"] for fact in facts) if arm == "critic loop" else 1,
+        "rounds used": round(statistics.mean(fact["rounds"] for fact in facts), 2) if arm == "critic loop" else 1,
         "median s / generate": round(statistics.median(fact["seconds"] for fact in facts), 1),
     }
 
