@@ -387,3 +387,11 @@ def test_graph_import_and_help_load_neither_jinja2_nor_the_report_modules():
     )
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert completed.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas():
+    from storypainter.evaluation.report.writers import inert
+
+    assert inert('=HYPERLINK("http://evil","x")') == '\'=HYPERLINK("http://evil","x")'
+    assert inert("@SUM(A1)").startswith("'") and inert("-2+3").startswith("'")
+    assert inert("a rainy bus stop") == "a rainy bus stop" and inert(-0.5) == -0.5

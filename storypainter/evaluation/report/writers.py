@@ -122,6 +122,14 @@ def reference_records(reference: Reference) -> list[dict[str, Any]]:
     ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``) gets a leading quote."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv(evaluation: Evaluation, reference: Reference | None = None) -> str:
     rows = records(evaluation) + (reference_records(reference) if reference else [])
     if not rows:
@@ -129,7 +137,7 @@ def to_csv(evaluation: Evaluation, reference: Reference | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: inert(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()
 
 
@@ -291,7 +299,7 @@ def bench_csv(
                           "" if summary[key].low is None else round(summary[key].low, 4),
                           "" if summary[key].high is None else round(summary[key].high, 4), summary[key].n)
         ]
-        writer.writerow([system, row_counts[system], *cells])
+        writer.writerow([inert(system), row_counts[system], *cells])
     return buffer.getvalue()
 
 
