@@ -13,6 +13,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -180,6 +181,15 @@ def machine_decode_turn() -> Iterator[None]:
         yield
 
 
+@lru_cache(maxsize=16)
+def schema_grammar(schema_json: str) -> Any:
+    """The llama.cpp grammar of a JSON schema, passed explicitly: streamed completions with a
+    ``response_format`` were seen leaving the grammar out (raw newlines inside strings)."""
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+
+
 def load_llama(path: Path, n_ctx: int, lora_path: str = "") -> Any:
     """Load a GGUF model (with its LoRA adapter, if any) once per process."""
     key = (str(path), n_ctx, lora_path)
@@ -257,7 +267,7 @@ class LocalChatModel(BaseChatModel):
         }
         if kwargs.get("json_schema"):
             schema = BOUNDED_SCHEMA[self.schema_bounds](kwargs["json_schema"])
-            request["response_format"] = {"type": "json_object", "schema": schema}
+            request["grammar"] = schema_grammar(json.dumps(schema))  # property order is the order written
         return request
 
     def _generate(
@@ -287,9 +297,9 @@ class LocalChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         """Token by token (LangChain streams when a caller listens, e.g. LangGraph's ``messages`` mode)."""
-        llama = load_llama(Path(self.model_path), self.n_ctx)
+        llama = load_llama(Path(self.model_path), self.n_ctx, self.lora_path)
         produced, finish_reason = 0, None
-        with _decode_lock:
+        with _decode_lock, machine_decode_turn():
             for part in llama.create_chat_completion(**self._request(messages, stop, kwargs), stream=True):
                 choice = part["choices"][0]
                 finish_reason = choice.get("finish_reason") or finish_reason
