@@ -18,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from storypainter.evaluation.semantic import content_words, semantic_score
+from storypainter.evaluation.semantic import semantic_score
 from storypainter.memory.corpus import load_seed_corpus
 from storypainter.memory.teacher import TEACHER_DIR, check_record, load_heldout, read_records
 from storypainter.providers.embeddings import get_embedder
 from storypainter.schema import DIMENSIONS, Story
+from storypainter.text import content_words
 
 DUPLICATE_COSINE = 0.9
 ROOT = Path(__file__).resolve().parent.parent

@@ -113,7 +113,8 @@ def metrics(result: ModelResult, prompts: list[Prompt], embedder: Any) -> dict[s
     """The table's numbers for one model."""
     from storypainter.evaluation.diversity import diversity_scores
     from storypainter.evaluation.rules import check_story
-    from storypainter.evaluation.semantic import semantic_score, words
+    from storypainter.evaluation.semantic import semantic_score
+    from storypainter.text import words
 
     valid = [(outcome.story, prompt) for outcome, prompt in zip(result.outcomes, prompts, strict=True) if outcome.story]
     checks = [check_story(story, prompt.examples) for story, prompt in valid]

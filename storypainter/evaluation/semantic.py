@@ -30,7 +30,6 @@ from pydantic import Field
 
 from storypainter.schema import DIMENSIONS, ChainOfReasoning, Frozen, Story
 from storypainter.text import content_words
-from storypainter.text import words as words  # re-exported: older importers read words from here
 
 CAP = 3
 RESTATEMENT_SIMILARITY = 0.6

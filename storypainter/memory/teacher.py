@@ -15,8 +15,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from storypainter.evaluation.rules import check_story
-from storypainter.evaluation.semantic import semantic_score, words
+from storypainter.evaluation.semantic import semantic_score
 from storypainter.schema import Plan, Story
+from storypainter.text import words
 
 TEACHER_DIR = Path(__file__).resolve().parent / "data" / "teacher"
 MIN_VALID_CORS, MIN_CORS, MAX_CORS, MIN_DIMENSIONS = 5, 5, 9, 4

@@ -122,16 +122,3 @@ def silent_server() -> Iterator[str]:
     for connection in held:
         connection.close()
     listener.close()
-
-
-def processes_mentioning(marker: str) -> list[int]:
-    """Live (not zombie) processes whose command line holds ``marker``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            mentions = entry.name.isdigit() and marker in (entry / "cmdline").read_bytes().decode(errors="replace")
-            if mentions and (entry / "stat").read_text().split()[2] != "Z":
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found

@@ -9,19 +9,13 @@ import subprocess
 import sys
 import time
 
-from tests.faults.conftest import clean_env, processes_mentioning, storypainter, write_config
+from tests.faults.conftest import clean_env, storypainter, write_config
+from tests.processes import wait_until_gone
 
 
 def batch_args(tmp_path, config, count: int, concurrency: int, *extra: str) -> list[str]:
     return ["batch", "--count", str(count), "--concurrency", str(concurrency), "--out", str(tmp_path / "batch"),
             "--config", str(config), "--workers", "processes", *extra]
-
-
-def wait_gone(marker: str, seconds: float) -> list[int]:
-    deadline = time.time() + seconds
-    while (left := processes_mentioning(marker)) and time.time() < deadline:
-        time.sleep(0.05)
-    return left
 
 
 def test_ctrl_c_stops_a_process_batch_and_every_worker(tmp_path, fake_server):
@@ -35,7 +29,7 @@ def test_ctrl_c_stops_a_process_batch_and_every_worker(tmp_path, fake_server):
     batch.send_signal(signal.SIGINT)
     batch.wait(timeout=30)  # used to hang forever on the queue's feeder thread
     assert batch.returncode == 130
-    assert wait_gone(str(tmp_path / "batch"), seconds=5) == []
+    assert wait_until_gone(str(tmp_path / "batch"), seconds=5) == []
     for manifest in (tmp_path / "batch").glob("items/*/manifest.json"):
         assert json.loads(manifest.read_text())["status"] in ("interrupted", "failed", "running", "complete")
 

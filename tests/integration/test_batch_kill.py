@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from storypainter.cli import EXIT_INTERRUPTED
+from tests.processes import wait_until_gone
 
 REPO = Path(__file__).resolve().parents[2]
 ITEMS = 12
@@ -40,26 +41,6 @@ def batch_command(tmp_path: Path, base_url: str) -> list[str]:
 
 def finished(batch_dir: Path) -> list[Path]:
     return sorted(batch_dir.glob("items/*/result.json"))
-
-
-def processes_mentioning(marker: str) -> list[int]:
-    """Live processes whose command line holds ``marker`` (forked workers keep their parent's)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            mentions = entry.name.isdigit() and marker in (entry / "cmdline").read_bytes().decode(errors="replace")
-            if mentions and (entry / "stat").read_text().split()[2] != "Z":  # zombies are already gone
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def wait_until_gone(marker: str, seconds: float) -> list[int]:
-    deadline = time.time() + seconds
-    while (left := processes_mentioning(marker)) and time.time() < deadline:
-        time.sleep(0.05)
-    return left
 
 
 def test_sigkill_then_resume_gives_exactly_n_complete_results(tmp_path, fake_openai):
