@@ -9,11 +9,10 @@ are decided here alone. Other nodes only add their own product to the folder
 
 from __future__ import annotations
 
+from storypainter.agent.context import SEED_STRIDE
 from storypainter.layout import compose_layout
 from storypainter.runs import attempt_dir, write_json
 from storypainter.schema import SceneLayout, Story
-
-SEED_STRIDE = 7919  # a prime, so attempt seeds never collide across nearby run seeds
 
 
 def attempt_seed(run_seed: int, number: int) -> int:

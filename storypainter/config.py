@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from storypainter.agent.context import Context
 from storypainter.errors import ConfigError
+from storypainter.limits import MAX_CONFIG_BYTES, check_file_size, tree_problem
 from storypainter.providers.registry import validate_provider_strings
 
 MAX_THEME_CHARS = 10_000
@@ -24,8 +25,11 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
+    check_file_size(path, MAX_CONFIG_BYTES, "config file")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ConfigError(f"{path}: the settings are nested too deep") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         where = getattr(error, "problem_mark", None)
         line = f" line {where.line + 1}" if where else ""
@@ -34,6 +38,8 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+    if problem := tree_problem(data):
+        raise ConfigError(f"{path}: the settings are {problem}")
     return data
 
 

@@ -18,13 +18,15 @@ from urllib.parse import urlsplit
 from pydantic import ConfigDict, Field, field_validator
 from pydantic.dataclasses import dataclass
 
+from storypainter.credentials import refuse_credentials
 from storypainter.ledger import PRICE_KEYS
+from storypainter.limits import tree_problem
 
 MAX_ROUNDS = 20
 BUILTIN_EMBEDDINGS = ("minilm", "hash")
-MAX_SEED = 2**63 - 1
-SECRET_WORDS = ("api_key", "apikey", "secret", "password", "token", "authorization")
-NOT_SECRET = ("api_key_env", "max_tokens")
+SEED_STRIDE = 7919  # attempt seeds are seed * SEED_STRIDE + attempt number (attempts.py); a prime, no collisions
+MAX_SEED = 2**63 // SEED_STRIDE - 1  # so every derived seed (attempt number < SEED_STRIDE) fits a signed 64-bit int
+MAX_TIMEOUT = 3600.0
 RAY_RESOURCES = ("num_cpus", "num_gpus", "memory_gib")  # Ray's own; any other key is a custom resource
 MAX_RESOURCE = 4096.0
 MAX_PRICE = 1_000_000.0  # dollars per unit: a bound that catches a misplaced decimal point
@@ -65,7 +67,11 @@ class Context:
     copy_threshold: Annotated[float, Field(gt=0, le=1)] = setting(0.35, "n-gram overlap that counts as copying")
     max_repairs: Annotated[int, Field(ge=0, le=5)] = setting(2, "re-asks after a malformed reply")
     temperature: Annotated[float, Field(ge=0, le=2)] = setting(0.7, "sampling temperature")
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = setting(0, "seed of the run (sampling, layout, picture)")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = setting(0, "seed of the run (sampling, layout, picture); "
+                                                              f"0..{MAX_SEED:,}")
+    timeout: Annotated[float, Field(gt=0, le=MAX_TIMEOUT)] = setting(
+        120.0, "seconds one network call (model server, image API, Chroma server) may wait for an answer; "
+        "shorten it to give up on a hung server sooner (llm_options.timeout overrides it for the storyteller)")
     width: Annotated[int, Field(ge=32, le=4096)] = setting(768, "picture width in pixels")
     height: Annotated[int, Field(ge=32, le=4096)] = setting(512, "picture height in pixels")
     out_dir: Annotated[str, Field(min_length=1)] = setting("runs", "where run directories go")
@@ -81,15 +87,19 @@ class Context:
         {}, "Ray engine: what one batch item's worker holds (num_cpus, num_gpus, memory_gib, or a custom "
         "resource's name); empty: 1 CPU")
 
+    @field_validator("llm_options", "painter_options", mode="before")
+    @classmethod
+    def bounded_options(cls, options: Any) -> Any:
+        """Options are a small tree (a YAML alias bomb is refused before anything copies it)."""
+        if problem := tree_problem(options):
+            raise ValueError(f"options are {problem}")
+        return options
+
     @field_validator("llm_options", "painter_options")
     @classmethod
-    def no_secrets(cls, options: dict[str, Any]) -> dict[str, Any]:
-        """Secrets come from the environment only: a key, token or password in options is refused."""
-        for key, value in options.items():
-            if key.lower() not in NOT_SECRET and any(word in key.lower() for word in SECRET_WORDS):
-                raise ValueError(f"'{key}' looks like a secret; put it in an environment variable (api_key_env)")
-            if key == "base_url" and (urlsplit(str(value)).username or urlsplit(str(value)).password):
-                raise ValueError("base_url carries credentials; put them in an environment variable")
+    def no_secrets(cls, options: dict[str, Any], info: Any) -> dict[str, Any]:
+        """Secrets come from the environment only (storypainter/credentials.py: the rule)."""
+        refuse_credentials(options, info.field_name)
         return options
 
     @field_validator("prices")
@@ -108,8 +118,11 @@ class Context:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"'{value}' is not an http(s)://host:port address of a Chroma server")
-        if parts.username or parts.password:
-            raise ValueError("chroma_url carries credentials; put them in an environment variable")
+        try:
+            parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+        except ValueError:
+            raise ValueError(f"'{value}' has no valid port (1..65535)") from None
+        refuse_credentials(value, "chroma_url")
         return value
 
     @field_validator("embeddings")

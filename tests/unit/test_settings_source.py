@@ -69,8 +69,8 @@ def test_a_missing_config_is_an_error_never_empty_settings(tmp_path):
         ({"width": 0}, "width"),
         ({"seed": 99999999999999999999999}, "seed"),
         ({"out_dir": ""}, "out_dir"),
-        ({"llm_options": {"api_key": "sk-123"}}, "looks like a secret"),
-        ({"llm_options": {"base_url": "http://user:pass@127.0.0.1:8000/v1"}}, "carries credentials"),
+        ({"llm_options": {"api_key": "sk-123"}}, "looks like a credential"),
+        ({"llm_options": {"base_url": "http://user:pass@127.0.0.1:8000/v1"}}, "carries user info"),
         ({"embeddings": "/no/such/model"}, "neither minilm nor hash"),
     ],
 )
