@@ -3,7 +3,7 @@ a valid story (or, when the request carries a picture, YES to each numbered stat
 a VLM judge would) and image generations with a small PNG. Used by batch tests (a real
 process to SIGKILL around) and by the concurrency benchmark.
 
-    python tests/fake_openai_server.py --delay 0.1    # prints "PORT <n>" when ready
+    python tests/fake_openai_server.py --delay 0.1 [--story '{"title": "..."}']    # prints "PORT <n>" when ready
 """
 
 from __future__ import annotations
@@ -57,15 +57,15 @@ def judged_statements(request: dict) -> str | None:
     return "\n".join(f"{number}. YES" for number in STATEMENT.findall(text))
 
 
-def answer(path: str, request: dict, number: int) -> dict:
+def answer(path: str, request: dict, number: int, story: dict) -> dict:
     if path.endswith("/images/generations"):
         return {"created": int(time.time()), "data": [{"b64_json": picture_b64()}]}
     verdicts = judged_statements(request)
-    content = verdicts if verdicts is not None else story_json(title=f"Story number {number}")
+    content = verdicts if verdicts is not None else story_json(**{"title": f"Story number {number}", **story})
     return completion(content, request.get("model", "fake"))
 
 
-def make_handler(delay: float, counter: dict):
+def make_handler(delay: float, counter: dict, story: dict | None = None):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             length = int(self.headers.get("Content-Length", 0))
@@ -74,7 +74,7 @@ def make_handler(delay: float, counter: dict):
                 counter["requests"] += 1
                 number = counter["requests"]
             time.sleep(delay)
-            body = json.dumps(answer(self.path, request, number))
+            body = json.dumps(answer(self.path, request, number, story or {}))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -87,10 +87,10 @@ def make_handler(delay: float, counter: dict):
     return Handler
 
 
-def serve(delay: float, port: int = 0) -> tuple[ThreadingHTTPServer, dict]:
+def serve(delay: float, port: int = 0, story: dict | None = None) -> tuple[ThreadingHTTPServer, dict]:
     """Start the server in a daemon thread; returns it and its request counter."""
     counter = {"requests": 0, "lock": threading.Lock()}
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(delay, counter))
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(delay, counter, story))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, counter
@@ -100,8 +100,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--delay", type=float, default=0.1)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--story", type=json.loads, default={}, help="JSON object: story fields to reply with")
     args = parser.parse_args()
-    server, _ = serve(args.delay, args.port)
+    server, _ = serve(args.delay, args.port, args.story)
     print(f"PORT {server.server_address[1]}", flush=True)
     threading.Event().wait()
 

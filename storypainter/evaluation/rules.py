@@ -9,8 +9,9 @@
 - ``enough_cors``: at least ``min_cors`` CoRs that count for ``evaluation.semantic``.
 - ``not_copied``: the share of the description's word n-grams found in an example's
   description must not exceed ``copy_threshold``.
-- ``offensive``: no text of the story is flagged by the offensive-language classifier
-  (``evaluation.content``; skipped, and said, when the ``safety`` extra is missing).
+- ``offensive``: no text the story shows or the painter draws has offensive or hateful
+  language (``evaluation.content``: a word list, hateful-phrase patterns and, with the
+  ``safety`` extra, a classifier).
 """
 
 from __future__ import annotations
@@ -178,14 +179,12 @@ def _not_copied(overlaps: dict[str, float], threshold: float, n: int) -> list[Ru
 
 
 def _not_offensive(story: Story) -> list[RuleViolation]:
-    flagged = offensive_texts(story) or []
     return [
         RuleViolation(
             rule="offensive",
-            detail=f"offensive language in {where} ({text[:60]!r}, classifier {score:.2f}): "
-            "write it in words fit for any viewer",
+            detail=f"offensive language in {where} ({text[:60]!r}, {why}): write it in words fit for any viewer",
         )
-        for where, text, score in flagged[:3]
+        for where, text, why in offensive_texts(story)[:3]
     ]
 
 

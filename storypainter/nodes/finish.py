@@ -1,5 +1,6 @@
-"""Finish: picks the best attempt by score (not the last one), writes result.json and the
-manifest, and remembers an accepted story in self-memory."""
+"""Finish: picks the best attempt by score (not the last one) among those the content rule did
+not flag, remembers an accepted story in self-memory, then commits: the manifest, and
+result.json last. When every attempt was flagged the run fails in one line (no result)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from langgraph.runtime import Runtime
 
 from storypainter.agent.context import Context
 from storypainter.agent.state import State
+from storypainter.errors import StorypainterError
+from storypainter.evaluation.content import is_flagged
 from storypainter.ledger import run_ledger
 from storypainter.memory.self_memory import remember
 from storypainter.providers.registry import split_provider
@@ -17,9 +20,17 @@ from storypainter.runs import package_versions, read_json, sync_files, write_jso
 from storypainter.schema import Attempt, Decision, Result
 
 
+class ContentRefused(StorypainterError):
+    """Every attempt has offensive or hateful language: the run has no result."""
+
+
 def best_attempt(attempts: list[Attempt]) -> Attempt:
-    """Highest score; among equals, the earliest."""
-    return max(attempts, key=lambda attempt: (attempt.score, -attempt.number))
+    """Highest score among the attempts the content rule did not flag; among equals, the earliest."""
+    clean = [attempt for attempt in attempts if not is_flagged(attempt.check)]
+    if not clean:
+        raise ContentRefused(f"all {len(attempts)} attempt(s) have offensive or hateful language (content rule); "
+                             "no result is kept: try another theme")
+    return max(clean, key=lambda attempt: (attempt.score, -attempt.number))
 
 
 def explain(best: Attempt, attempts: list[Attempt], final: Decision) -> str:
@@ -87,9 +98,9 @@ def finish(state: State, runtime: Runtime[Context]) -> dict:
         story_path=f"{best.directory}/story.json",
         run_dir=run_dir,
     )
+    if final.action == "accept":  # before the commit: a fault here leaves the run unfinished, never half-done
+        remember(context, best.story, best.score, run_dir)
     write_json(f"{run_dir}/manifest.json", manifest(state, context, result))
     sync_files([path for path in (result.image_path, result.story_path, f"{run_dir}/manifest.json") if path])
     write_json(f"{run_dir}/result.json", result, durable=True)  # last: its presence marks the run complete
-    if final.action == "accept":
-        remember(context, best.story, best.score, run_dir)
     return {"result": result, "story": best.story, "image": best.image, "report": best.report}

@@ -81,12 +81,13 @@ def free_port() -> int:
 
 @pytest.fixture
 def fake_server() -> Iterator:
-    """Start fake OpenAI-compatible servers (``start(delay)`` -> base URL); all stopped after the test."""
+    """Start fake OpenAI-compatible servers (``start(delay, story)`` -> base URL; ``story``: fields its stories
+    have); all stopped after the test."""
     started = []
 
-    def start(delay: float = 0.0) -> str:
-        server = subprocess.Popen([sys.executable, str(REPO / "tests/fake_openai_server.py"), "--delay", str(delay)],
-                                  stdout=subprocess.PIPE, text=True)
+    def start(delay: float = 0.0, story: dict | None = None) -> str:
+        server = subprocess.Popen([sys.executable, str(REPO / "tests/fake_openai_server.py"), "--delay", str(delay),
+                                   "--story", json.dumps(story or {})], stdout=subprocess.PIPE, text=True)
         started.append(server)
         port = int(server.stdout.readline().split()[1])
         return f"http://127.0.0.1:{port}/v1"
