@@ -85,7 +85,7 @@ def written_elsewhere(text: str, layout) -> bool:
 
 
 def text_rates(checks: list, good: str) -> dict[str, float]:
-    entries = [entry for check in checks for entry in check.entries if entry.status != "no_letters"]
+    entries = [entry for check in checks for entry in check.entries]
     counts = Counter(entry.status for entry in entries)
     return {"texts": len(entries), **{status: counts[status] for status in ("found", "garbled", "missing")},
             "caught" if good == "failed" else "recall": round(

@@ -8,10 +8,11 @@ import os
 import sys
 import traceback
 
+from storypainter import interrupts
 from storypainter.commands import COMMAND_MODULES
 from storypainter.errors import StorypainterError, describe_fault
 
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # SIGINT; SIGTERM exits 143 (128 + the signal's number)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
@@ -29,13 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     parser, modules = build_parser()
     args = parser.parse_args(argv)
     try:
-        return modules[args.command].run(args)
+        with interrupts.handled():
+            return modules[args.command].run(args)
     except StorypainterError as error:
         print(f"storypainter: error: {error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("storypainter: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as error:
+        interrupts.report(interrupts.reason(error))
+        code = getattr(error, "exit_code", EXIT_INTERRUPTED)
+        interrupts.leave(code)
+        return code
     except Exception as error:
         if os.environ.get("STORYPAINTER_DEBUG"):
             traceback.print_exc()

@@ -7,8 +7,10 @@
 - a file lock (``.lock`` in the run directory) admits one process per run; a second
   refuses in one line, or waits with ``wait=True``;
 - a finished run (result.json present) is final: resuming reports it and changes nothing;
-- any failure marks the manifest ``failed`` (Ctrl-C: ``interrupted``) with a one-line
+- any failure marks the manifest ``failed`` (Ctrl-C, SIGTERM: ``interrupted``) with a one-line
   reason and re-raises it as a ``StorypainterError`` carrying that line;
+- every refusal comes before the first write: a run directory reached through a link that
+  leaves ``out_dir``, a link inside it, missing checkpoints beside attempts, a moved run;
 - without the ``durable`` extra (the SQLite checkpointer) a run is refused in one line
   before anything is written, so no run is left failed for a missing package.
 """
@@ -23,8 +25,10 @@ from typing import Any, TextIO
 
 from storypainter.agent.context import Context
 from storypainter.errors import ConfigError, StorypainterError, describe_fault
+from storypainter.interrupts import Interrupted, holding, reason
+from storypainter.limits import MAX_CONFIG_BYTES, check_file_size
 from storypainter.progress import stream_run
-from storypainter.runs import RunFileProblem, create_run, mark_status, read_run_object
+from storypainter.runs import RunFileProblem, check_links, create_run, mark_status, read_run_object
 
 Reviewer = Callable[[dict[str, Any]], Any]
 LOCK_FILE = ".lock"
@@ -49,6 +53,8 @@ def locked(directory: Path, wait: bool = False) -> Iterator[None]:
     """Hold ``directory``'s lock for the block; refuse at once unless ``wait``."""
     from filelock import FileLock, Timeout
 
+    if (directory / LOCK_FILE).is_symlink():
+        raise ConfigError(f"{directory / LOCK_FILE} is a symbolic link; nothing is opened through one")
     lock = FileLock(str(directory / LOCK_FILE))
     try:
         lock.acquire(timeout=-1 if wait else 0)
@@ -76,15 +82,8 @@ def drive(run_dir: Path, thread_id: str, context: Context, payload: dict, out: T
     config = run_config(context) | thread_config(thread_id)
     with open_checkpointer(run_dir) as checkpointer:
         graph = compiled_graph.copy(update={"checkpointer": checkpointer})
-        stored = graph.get_state(config).values if resume else {}
-        if stored.get("run_dir") and Path(stored["run_dir"]).resolve() != run_dir.resolve():
-            raise ConfigError(f"{run_dir} was moved or copied from {stored['run_dir']}; resume it there "
-                              "(its files name that place)")
-        if stored:
+        if resume and graph.get_state(config).values:
             payload = None  # continue; `next` may look empty while a killed step's writes are pending
-        elif resume and any((run_dir / "attempts").glob("*")):
-            raise ConfigError(f"{run_dir}: its checkpoints are missing, and starting again would overwrite its "
-                              "attempts; start a new run with generate")
         while True:
             values, interrupts = stream_run(graph, payload, config, context, out, tokens)
             if not interrupts:
@@ -94,14 +93,41 @@ def drive(run_dir: Path, thread_id: str, context: Context, payload: dict, out: T
             payload = Command(resume=reviewer(interrupts[0].value))
 
 
+def check_resumable(run_dir: Path, thread_id: str) -> None:
+    """Before anything is written: the checkpoints exist (or nothing was attempted yet) and name this place.
+    Unreadable checkpoints are left for the run to report (its manifest is then marked failed)."""
+    import sqlite3
+
+    from storypainter.agent.checkpoints import CHECKPOINT_FILE, open_checkpointer, thread_config
+    from storypainter.agent.graph import graph as compiled_graph
+
+    if not (run_dir / CHECKPOINT_FILE).is_file():
+        if any((run_dir / "attempts").glob("*")):
+            raise ConfigError(f"{run_dir}: its checkpoints are missing, and starting again would overwrite its "
+                              "attempts; start a new run with generate")
+        return
+    try:
+        with open_checkpointer(run_dir) as checkpointer:
+            graph = compiled_graph.copy(update={"checkpointer": checkpointer})
+            stored = graph.get_state(thread_config(thread_id)).values
+    except sqlite3.DatabaseError:
+        return
+    if stored.get("run_dir") and Path(stored["run_dir"]).resolve() != run_dir.resolve():
+        raise ConfigError(f"{run_dir} was moved or copied from {stored['run_dir']}; resume it there "
+                          "(its files name that place)")
+
+
 def guarded(run_dir: Path, action: Callable[[], dict]) -> dict:
     """Run ``action``; on any failure mark the manifest and raise the one-line error."""
     try:
-        return action()
+        with holding(run_dir):
+            return action()
     except PausedForReview:
         raise
-    except KeyboardInterrupt:
-        mark_status(run_dir, "interrupted", "interrupted by the user")
+    except KeyboardInterrupt as error:
+        mark_status(run_dir, "interrupted", reason(error))
+        if isinstance(error, Interrupted) and not error.hint:
+            error.hint = f"continue with: storypainter resume {run_dir}"
         raise
     except Exception as error:
         fault = describe_fault(error)
@@ -115,6 +141,8 @@ def start_run(theme: str, context: Context, out: TextIO | None, reviewer: Review
     from storypainter.agent.checkpoints import require_durable
 
     require_durable()
+    if run_dir is not None:
+        check_links(run_dir, context.out_dir)
     run_dir = create_run(context.out_dir, theme, asdict(context), run_dir)
     thread_id = read_run_object(run_dir / "request.json")["thread_id"]
     payload = {"theme": theme, "run_dir": str(run_dir)}
@@ -127,6 +155,7 @@ def start_run(theme: str, context: Context, out: TextIO | None, reviewer: Review
 def read_request(run_dir: Path) -> tuple[dict, Context]:
     from storypainter.config import build_context
 
+    check_file_size(run_dir / "request.json", MAX_CONFIG_BYTES, "request file")
     try:
         request = read_run_object(run_dir / "request.json", shown=f"request.json in {run_dir}")
     except RunFileProblem as problem:
@@ -142,10 +171,14 @@ def resume_run(run_dir: Path, out: TextIO | None, reviewer: Reviewer | None = No
     from storypainter.agent.checkpoints import require_durable
 
     request, context = read_request(run_dir)
+    if (run_dir / "result.json").is_file():
+        raise RunFinished(f"{run_dir} is finished (result.json); nothing to resume")
+    check_links(run_dir)
+    require_durable()
+    check_resumable(run_dir, request["thread_id"])
     with locked(run_dir, wait):
-        if (run_dir / "result.json").is_file():
+        if (run_dir / "result.json").is_file():  # finished while this process waited for the lock
             raise RunFinished(f"{run_dir} is finished (result.json); nothing to resume")
-        require_durable()
         if out:
             print(f"storypainter: resuming {run_dir}", file=out, flush=True)
         payload = {"theme": request.get("theme", ""), "run_dir": str(run_dir)}

@@ -107,8 +107,10 @@ def read_run_object(path: Path, shown: str | None = None) -> dict[str, Any]:
         raise RunFileProblem(f"missing {shown or path.name}")
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise RunFileProblem(f"unreadable {path.name}: {error}") from None
+    except RecursionError:
+        raise RunFileProblem(f"unreadable {path.name}: nested too deeply") from None
+    except (OSError, ValueError) as error:  # JSONDecodeError, UnicodeDecodeError, a number too long to convert
+        raise RunFileProblem(f"unreadable {path.name}: {str(error).split(';')[0]}") from None
     if not isinstance(value, dict):
         raise RunFileProblem(f"malformed {path.name}: expected a JSON object, got {type(value).__name__}")
     return value
@@ -153,8 +155,36 @@ def inside(path: str | Path, root: str | Path) -> bool:
     return resolved != base and resolved.is_relative_to(base)
 
 
+def check_links(run_dir: Path, root: str | Path | None = None) -> None:
+    """Before the first write: refuse a run directory that lies outside ``root`` (through a link)
+    or holds a link that leaves it, since nothing is ever opened for writing through one."""
+    run_dir = Path(run_dir)
+    if root is not None and not inside(run_dir, root):
+        raise ConfigError(f"{run_dir} leads outside {Path(root).resolve()} (a symbolic link?); nothing written")
+    for folder, folders, files in os.walk(run_dir):
+        for name in folders + files:
+            entry = Path(folder) / name
+            if entry.is_symlink() and not inside(entry, run_dir):
+                raise ConfigError(f"{entry} is a symbolic link that leaves the run directory; nothing written")
+
+
+def mark_unfinished(run_dir: Path, error: str) -> bool:
+    """Mark a run that was cut short (no result.json, manifest still ``running``) ``interrupted``."""
+    run_dir = Path(run_dir)
+    try:
+        if (run_dir / "result.json").is_file() or read_json(run_dir / "manifest.json").get("status") != "running":
+            return False
+    except (OSError, ValueError, AttributeError):
+        return False
+    mark_status(run_dir, "interrupted", error)
+    return True
+
+
 def mark_status(run_dir: Path, status: str, error: str) -> None:
-    """Record how a run ended badly (``failed`` or ``interrupted``) and why, keeping the rest of its manifest."""
+    """Record how a run ended badly (``failed`` or ``interrupted``) and why, keeping the rest of its manifest.
+    A run with its result.json is complete (its commit point passed): a fault after it changes nothing."""
+    if (Path(run_dir) / "result.json").is_file():
+        return
     manifest_path = Path(run_dir) / "manifest.json"
     try:
         manifest = read_json(manifest_path) if manifest_path.is_file() else {}

@@ -26,6 +26,7 @@ MAX_ROUNDS = 20
 BUILTIN_EMBEDDINGS = ("minilm", "hash")
 SEED_STRIDE = 7919  # attempt seeds are seed * SEED_STRIDE + attempt number (attempts.py); a prime, no collisions
 MAX_SEED = 2**63 // SEED_STRIDE - 1  # so every derived seed (attempt number < SEED_STRIDE) fits a signed 64-bit int
+DEFAULT_TIMEOUT = 120.0
 MAX_TIMEOUT = 3600.0
 RAY_RESOURCES = ("num_cpus", "num_gpus", "memory_gib")  # Ray's own; any other key is a custom resource
 MAX_RESOURCE = 4096.0
@@ -70,7 +71,7 @@ class Context:
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = setting(0, "seed of the run (sampling, layout, picture); "
                                                               f"0..{MAX_SEED:,}")
     timeout: Annotated[float, Field(gt=0, le=MAX_TIMEOUT)] = setting(
-        120.0, "seconds one network call (model server, image API, Chroma server) may wait for an answer; "
+        DEFAULT_TIMEOUT, "seconds one network call (model server, image API, Chroma server) may wait for an answer; "
         "shorten it to give up on a hung server sooner (llm_options.timeout overrides it for the storyteller)")
     width: Annotated[int, Field(ge=32, le=4096)] = setting(768, "picture width in pixels")
     height: Annotated[int, Field(ge=32, le=4096)] = setting(512, "picture height in pixels")

@@ -20,7 +20,7 @@ from storypainter.config import check_theme
 from storypainter.errors import ConfigError, StorypainterError
 from storypainter.ledger import add_ledgers, run_ledger
 from storypainter.runner import read_request, resume_run, start_run
-from storypainter.runs import RunFileProblem, read_json, read_run_object, write_json
+from storypainter.runs import RunFileProblem, check_links, read_json, read_run_object, write_json
 
 BATCH_FILE = "batch.json"
 SUMMARY_FILE = "summary.json"
@@ -127,9 +127,11 @@ def manifest_ledger(run_dir: Path) -> dict[str, Any] | None:
 def spent_before_failing(run_dir: Path) -> dict[str, Any] | None:
     """A failed run's ledger from what its checkpoints hold (best effort: the failing node's own
     calls are not in them); None when nothing can be read."""
-    from storypainter.agent.checkpoints import open_checkpointer, thread_config
+    from storypainter.agent.checkpoints import CHECKPOINT_FILE, open_checkpointer, thread_config
     from storypainter.agent.graph import graph
 
+    if not (run_dir / CHECKPOINT_FILE).is_file():
+        return None  # failed before its first checkpoint: nothing spent that we can see, and nothing to create
     try:
         request, context = read_request(run_dir)
         with open_checkpointer(run_dir) as saver:
@@ -148,6 +150,11 @@ def run_item(batch_dir: Path, item: dict, context: Context) -> ItemOutcome:
         return done
     run_dir = item_dir(batch_dir, item["index"])
     outcome = ItemOutcome(index=item["index"], theme=item["theme"], status="done", path=str(run_dir))
+    try:
+        check_links(run_dir, batch_dir)  # nothing is written through a link that leaves the batch
+    except ConfigError as error:
+        outcome.status, outcome.error = "failed", str(error)
+        return outcome
     started = time.perf_counter()
     try:
         if (run_dir / "request.json").is_file():

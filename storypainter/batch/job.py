@@ -9,13 +9,15 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from storypainter.agent.context import Context
+from storypainter import interrupts
+from storypainter.agent.context import MAX_SEED, Context
 from storypainter.batch.budget import Budget
 from storypainter.batch.items import (
     NOT_STARTED,
     SUMMARY_FILE,
     ItemOutcome,
     finished_item,
+    item_dir,
     not_started,
     plan_items,
     portable,
@@ -25,7 +27,7 @@ from storypainter.batch.items import (
 from storypainter.errors import ConfigError
 from storypainter.ledger import Tally, describe
 from storypainter.runner import locked
-from storypainter.runs import write_json
+from storypainter.runs import mark_unfinished, write_json
 
 ENGINES = ("local", "ray")
 
@@ -61,19 +63,44 @@ class ProgressBar:
         self.bar.close()
 
 
+class InFlight:
+    """The items handed to an engine and not back yet, each held (``interrupts.hold``) until it is."""
+
+    def __init__(self, batch_dir: Path):
+        self.batch_dir, self.run_dirs = batch_dir, {}
+
+    def __len__(self) -> int:
+        return len(self.run_dirs)
+
+    def add(self, item: dict) -> None:
+        self.run_dirs[item["index"]] = item_dir(self.batch_dir, item["index"])
+        interrupts.hold(self.run_dirs[item["index"]])
+
+    def back(self, index: int) -> None:
+        interrupts.release(self.run_dirs.pop(index))
+
+    def end(self, why: str = "") -> None:
+        """Release the rest, marking each ``interrupted`` (``why``) when the batch was cut short."""
+        for run_dir in self.run_dirs.values():
+            if why:
+                mark_unfinished(run_dir, why)
+            interrupts.release(run_dir)
+
+
 def schedule(items: list[dict], engine: Engine, capacity: int, budget: Budget, spent: Tally,
-             report: Any) -> tuple[list[ItemOutcome], str]:
+             report: Any, in_flight: InFlight) -> tuple[list[ItemOutcome], str]:
     """Keep up to ``capacity`` items in flight until all ran or the budget is reached; returns the
     outcomes and why scheduling stopped early ('' when it did not). ``spent``: the ledger so far."""
-    waiting, outcomes, in_flight, stopped = deque(items), [], 0, ""
+    waiting, outcomes, stopped = deque(items), [], ""
     while True:
-        while waiting and in_flight < capacity and not (stopped := budget.reached(spent.total())):
-            engine.submit(waiting.popleft())
-            in_flight += 1
-        if in_flight == 0:
+        while waiting and len(in_flight) < capacity and not (stopped := budget.reached(spent.total())):
+            item = waiting.popleft()
+            in_flight.add(item)
+            engine.submit(item)
+        if not in_flight:
             break
         for outcome in engine.wait():
-            in_flight -= 1
+            in_flight.back(outcome.index)
             spent.add(outcome.ledger)
             outcomes.append(outcome)
             report(outcome)
@@ -81,19 +108,35 @@ def schedule(items: list[dict], engine: Engine, capacity: int, budget: Budget, s
 
 
 def open_engine(engine: str, batch_dir: Path, context: Context, concurrency: int | None, workers: str,
-                address: str | None) -> tuple[Engine, int]:
-    """The engine and how many items it keeps in flight."""
-    if engine == "local":
-        from storypainter.batch.local import local_engine
-
-        local = local_engine(batch_dir, context, concurrency or 1, workers)
-        return local, concurrency or 1
+                cluster: Any) -> tuple[Engine, int]:
+    """The engine and how many items it keeps in flight (``cluster``: the Ray engine, already connected)."""
     if engine == "ray":
-        from storypainter.batch.ray_engine import RayEngine
+        cluster.start(batch_dir)
+        return cluster, cluster.capacity
+    from storypainter.batch.local import local_engine
 
-        remote = RayEngine(batch_dir, context, concurrency, address)
-        return remote, remote.capacity
-    raise ConfigError(f"engine: '{engine}' is not one of {', '.join(ENGINES)}")
+    return local_engine(batch_dir, context, concurrency or 1, workers), concurrency or 1
+
+
+def check_batch(themes: list[str], context: Context, concurrency: int | None, workers: str, engine: str,
+                address: str | None, budget: Budget) -> None:
+    """Every refusal that needs no cluster, before anything is written."""
+    budget.check(context)
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: '{engine}' is not one of {', '.join(ENGINES)}")
+    if address is not None and engine != "ray":
+        raise ConfigError("--address needs --engine ray")
+    if context.seed + len(themes) - 1 > MAX_SEED:
+        raise ConfigError(f"seed: items take seeds {context.seed}..{context.seed + len(themes) - 1}, above the "
+                          f"limit {MAX_SEED:,}; use a smaller seed")
+    if engine == "local":
+        from storypainter.batch.local import choose_workers
+
+        choose_workers(context, concurrency or 1, workers)
+    elif concurrency is not None:
+        from storypainter.batch.local import check_concurrency
+
+        check_concurrency(concurrency)
 
 
 def run_batch(batch_dir: Path, themes: list[str], context: Context, concurrency: int | None = 1,
@@ -103,57 +146,72 @@ def run_batch(batch_dir: Path, themes: list[str], context: Context, concurrency:
 
     One driver per batch directory: a second refuses in one line (or waits with ``wait``).
     Finished items are read here, not sent to the engine; their ledgers count toward the budget.
+    Every refusal (the Ray cluster's included: unreachable, or without the resources an item
+    needs) comes before anything is written.
     """
     budget = budget or Budget()
-    budget.check(context)
-    if engine not in ENGINES:
-        raise ConfigError(f"engine: '{engine}' is not one of {', '.join(ENGINES)}")
-    if address is not None and engine != "ray":
-        raise ConfigError("--address needs --engine ray")
-    if engine == "local":
-        from storypainter.batch.local import choose_workers
-
-        choose_workers(context, concurrency or 1, workers)  # refuse bad settings before anything is written
+    check_batch(themes, context, concurrency, workers, engine, address, budget)
     batch_dir = batch_dir.expanduser().resolve()
-    batch_dir.mkdir(parents=True, exist_ok=True)
-    with locked(batch_dir, wait):
-        items = plan_items(batch_dir, themes, context)
-        done = {item["index"]: outcome for item in items if (outcome := finished_item(batch_dir, item))}
-        todo = [item for item in items if item["index"] not in done]
-        spent = Tally()
+    cluster = None
+    if engine == "ray":
+        from storypainter.batch.ray_engine import RayEngine
+
+        cluster = RayEngine(portable(context), concurrency, address)
+    try:
+        batch_dir.mkdir(parents=True, exist_ok=True)
+        with locked(batch_dir, wait):
+            return drive_batch(batch_dir, themes, context, concurrency, out, workers, engine, budget, cluster)
+    finally:
+        if cluster:
+            cluster.close()
+
+
+def drive_batch(batch_dir: Path, themes: list[str], context: Context, concurrency: int | None, out: TextIO | None,
+                workers: str, engine: str, budget: Budget, cluster: Any) -> list[ItemOutcome]:
+    """The batch under its lock: plan, schedule what is left, summarise."""
+    items = plan_items(batch_dir, themes, context)
+    done = {item["index"]: outcome for item in items if (outcome := finished_item(batch_dir, item))}
+    todo = [item for item in items if item["index"] not in done]
+    spent = Tally()
+    for outcome in done.values():
+        spent.add(outcome.ledger)
+    stopped = budget.reached(spent.total()) if todo else ""
+    runner, capacity = (None, 0) if stopped or not todo else open_engine(
+        engine, batch_dir, portable(context), concurrency, workers, cluster)
+    if out and runner:
+        before = f" ({len(done)} done before)" if done else ""
+        print(f"batch: {len(items)} items{before}, {runner.describe()}", file=out, flush=True)
+    bar = ProgressBar(len(items), out) if out else None
+    report = bar.advance if bar else (lambda outcome: None)
+    outcomes, graceful, in_flight, why = list(done.values()), False, InFlight(batch_dir), ""
+    try:
         for outcome in done.values():
-            spent.add(outcome.ledger)
-        stopped = budget.reached(spent.total()) if todo else ""
-        runner, capacity = (None, 0) if stopped or not todo else open_engine(
-            engine, batch_dir, portable(context), concurrency, workers, address)
-        if out and runner:
-            before = f" ({len(done)} done before)" if done else ""
-            print(f"batch: {len(items)} items{before}, {runner.describe()}", file=out, flush=True)
-        bar = ProgressBar(len(items), out) if out else None
-        report = bar.advance if bar else (lambda outcome: None)
-        outcomes, graceful = list(done.values()), False
-        try:
-            for outcome in done.values():
-                report(outcome)
-            if runner:
-                ran, stopped = schedule(todo, runner, capacity, budget, spent, report)
-                outcomes += ran
-            else:
-                outcomes += not_started(todo, stopped)
-            graceful = True
-        finally:
-            if runner:
-                runner.close(graceful)
-            if bar:
-                bar.close()
-        outcomes.sort(key=lambda outcome: outcome.index)
-        total = totals(outcomes)
-        if out:
-            waiting = sum(outcome.status == NOT_STARTED for outcome in outcomes)
-            if stopped:
-                print(f"batch: {stopped}; {waiting} items not started, the items in flight finished; rerun with "
-                      "a higher cap to continue", file=out, flush=True)
-            print(f"batch: ledger: {describe(total)}", file=out, flush=True)
-        write_json(batch_dir / SUMMARY_FILE, [vars(outcome) for outcome in outcomes])
-        record_totals(batch_dir, {**total, "budget": budget.describe(), "stopped": stopped})
+            report(outcome)
+        if runner:
+            ran, stopped = schedule(todo, runner, capacity, budget, spent, report, in_flight)
+            outcomes += ran
+        else:
+            outcomes += not_started(todo, stopped)
+        graceful = True
+    except KeyboardInterrupt as error:
+        why = interrupts.reason(error)
+        if isinstance(error, interrupts.Interrupted):
+            error.hint = "rerun the same batch command to continue"
+        raise
+    finally:
+        if runner:
+            runner.close(graceful)
+        if bar:
+            bar.close()
+        in_flight.end(why)
+    outcomes.sort(key=lambda outcome: outcome.index)
+    total = totals(outcomes)
+    if out:
+        waiting = sum(outcome.status == NOT_STARTED for outcome in outcomes)
+        if stopped:
+            print(f"batch: {stopped}; {waiting} items not started, the items in flight finished; rerun with "
+                  "a higher cap to continue", file=out, flush=True)
+        print(f"batch: ledger: {describe(total)}", file=out, flush=True)
+    write_json(batch_dir / SUMMARY_FILE, [vars(outcome) for outcome in outcomes])
+    record_totals(batch_dir, {**total, "budget": budget.describe(), "stopped": stopped})
     return outcomes

@@ -36,6 +36,7 @@ IN_PROCESS_LLMS = frozenset({"local", "hf"})  # providers that load weights into
 IN_PROCESS_PAINTERS = frozenset({"diffusers"})
 CHROMA_RETRIEVAL = frozenset({"similar", "mmr"})
 PARENT_POLL_SECONDS = 0.2
+WAIT_SECONDS = 0.5
 STOP_SECONDS = 5.0  # how long idle workers get to take their stop marker before they are terminated
 MAX_CONCURRENCY = 256
 PROCESSES_PER_CORE = 4  # one process per item in flight (no GIL shared) up to this many per core
@@ -107,11 +108,14 @@ class ThreadEngine:
         self.futures.add(self.pool.submit(run_item, self.batch_dir, item, self.context))
 
     def wait(self) -> list[ItemOutcome]:
-        done, self.futures = wait_futures(self.futures, return_when=FIRST_COMPLETED)
+        done: set[Future] = set()
+        while not done:  # in short waits, so a signal is handled at once
+            done, self.futures = wait_futures(self.futures, timeout=WAIT_SECONDS, return_when=FIRST_COMPLETED)
         return [future.result() for future in done]
 
     def close(self, graceful: bool = True) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Wait for the items in flight, unless cut short: threads stuck in a network read are left behind."""
+        self.pool.shutdown(wait=graceful, cancel_futures=True)
 
 
 class ProcessEngine:
@@ -200,6 +204,7 @@ class ProcessEngine:
 def serve_items(batch_dir: Path, context: Context, threads: int, tasks: Any, results: Any, parent: int) -> None:
     """A worker process: ``threads`` threads take items until each meets its stop marker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends a worker at once; it marks the items
     threading.Thread(target=exit_with_parent, args=(parent,), daemon=True).start()
 
     def work(_: int) -> None:

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from storypainter.agent.context import RAY_RESOURCES, Context
 from storypainter.batch.items import ItemOutcome, run_item
-from storypainter.batch.local import MAX_CONCURRENCY, check_concurrency
+from storypainter.batch.local import MAX_CONCURRENCY
 from storypainter.errors import ConfigError
 
 ITEM_RETRIES = 3  # tries of an item after the worker running it died
@@ -42,6 +42,7 @@ LOOPBACK_HOSTS = ("localhost", "::1")
 GIB = 1 << 30
 DEFAULT_RAY_PORT = 6379
 PROBE_SECONDS = 5.0
+WAIT_SECONDS = 0.5
 
 
 class ItemWorker:
@@ -67,6 +68,29 @@ def loopback(address: str | None) -> bool:
     return host.startswith("127.") or host in LOOPBACK_HOSTS
 
 
+def check_address(address: str | None) -> None:
+    """An ``--address`` is ``auto``, ``local`` or HOST[:PORT] with a port in 1..65535 (checked before anything runs)."""
+    if address in (None, "auto", "local"):
+        return
+    try:
+        parts = urlsplit(address if "://" in address else f"ray://{address}")
+        parts.port  # noqa: B018 (urlsplit checks the port only when asked)
+    except ValueError:
+        raise ConfigError(f"engine ray, --address {address}: not HOST:PORT with a port in 1..65535") from None
+    if not parts.hostname:
+        raise ConfigError(f"engine ray, --address {address}: no host (use HOST:PORT or auto)")
+
+
+def check_resources(cluster: dict[str, float], options: dict[str, Any]) -> None:
+    """Refuse ``item_resources`` that no worker could ever hold: Ray would wait for them forever."""
+    for name, amount in needs(options).items():
+        if amount and cluster.get(name, 0) < amount:
+            shown = f"{amount / GIB:g} GiB memory" if name == "memory" else f"{amount:g} {name}"
+            held = cluster.get(name, 0) / GIB if name == "memory" else cluster.get(name, 0)
+            raise ConfigError(f"item_resources: one item needs {shown}, but the Ray cluster has {held:g} in all; "
+                              "lower item_resources or add nodes that have it")
+
+
 def check_reachable(address: str) -> None:
     """Refuse at once an address nobody answers on (Ray itself retries for minutes)."""
     parts = urlsplit(address if "://" in address else f"ray://{address}")
@@ -85,6 +109,7 @@ def connect(address: str | None) -> tuple[Any, bool]:
     cluster on 127.0.0.1 (``RAY_ADDRESS`` stands in for a missing ``address``, as in Ray); True when
     this call started that cluster."""
     address = address or os.environ.get("RAY_ADDRESS") or None
+    check_address(address)
     if loopback(address):
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
@@ -121,30 +146,42 @@ def actor_options(resources: dict[str, float]) -> dict[str, Any]:
     return options
 
 
+def needs(options: dict[str, Any]) -> dict[str, float]:
+    """What one worker with ``options`` takes, by the cluster's resource names."""
+    return {"CPU": options["num_cpus"], "GPU": options.get("num_gpus", 0), "memory": options.get("memory", 0),
+            **options.get("resources", {})}
+
+
 def cluster_slots(cluster: dict[str, float], options: dict[str, Any]) -> int:
     """How many workers with ``options`` the cluster holds at once (at least 1)."""
-    needs = {"CPU": options["num_cpus"], "GPU": options.get("num_gpus", 0), "memory": options.get("memory", 0),
-             **options.get("resources", {})}
-    fits = [math.floor(cluster.get(name, 0) / amount) for name, amount in needs.items() if amount]
+    fits = [math.floor(cluster.get(name, 0) / amount) for name, amount in needs(options).items() if amount]
     return max(1, min([*fits, MAX_CONCURRENCY]))
 
 
 class RayEngine:
-    """Items on Ray actors, one item per actor at a time."""
+    """Items on Ray actors, one item per actor at a time. Made before the batch writes anything
+    (connected, its ``item_resources`` checked against the cluster); ``start`` makes the workers."""
 
-    def __init__(self, batch_dir: Path, context: Context, concurrency: int | None, address: str | None):
-        if concurrency is not None:
-            check_concurrency(concurrency)
+    def __init__(self, context: Context, concurrency: int | None, address: str | None):
         self.ray, self.started = connect(address)
-        options = actor_options(context.item_resources)
-        self.nodes = sum(node["Alive"] for node in self.ray.nodes())
-        self.capacity = concurrency or cluster_slots(self.ray.cluster_resources(), options)
-        worker = self.ray.remote(ItemWorker).options(max_restarts=-1, max_task_retries=ITEM_RETRIES, **options)
-        payload = asdict(context)
+        self.context, self.actors, self.closed = context, [], False
+        self.idle: deque = deque()
+        self.running: dict[Any, tuple[Any, dict]] = {}
+        try:
+            self.options = actor_options(context.item_resources)
+            resources = self.ray.cluster_resources()
+            check_resources(resources, self.options)
+            self.nodes = sum(node["Alive"] for node in self.ray.nodes())
+            self.capacity = concurrency or cluster_slots(resources, self.options)
+        except BaseException:
+            self.close()
+            raise
+
+    def start(self, batch_dir: Path) -> None:
+        worker = self.ray.remote(ItemWorker).options(max_restarts=-1, max_task_retries=ITEM_RETRIES, **self.options)
+        payload = asdict(self.context)
         self.actors = [worker.remote(str(batch_dir), payload) for _ in range(self.capacity)]
         self.idle = deque(self.actors)
-        self.running: dict[Any, tuple[Any, dict]] = {}
-        self.options = options
 
     def describe(self) -> str:
         held = ", ".join(f"{name}={value}" for name, value in self.options.items())
@@ -156,7 +193,9 @@ class RayEngine:
         self.running[actor.run.remote(item)] = (actor, item)
 
     def wait(self) -> list[ItemOutcome]:
-        ready, _ = self.ray.wait(list(self.running), num_returns=1)
+        ready: list = []
+        while not ready:  # in short waits, so a signal is handled at once
+            ready, _ = self.ray.wait(list(self.running), num_returns=1, timeout=WAIT_SECONDS)
         outcomes = []
         for ref in ready:
             actor, item = self.running.pop(ref)
@@ -170,6 +209,10 @@ class RayEngine:
         return outcomes
 
     def close(self, graceful: bool = True) -> None:
+        """Kill the workers (an item cut short is marked by the batch) and leave the cluster; once."""
+        if self.closed:
+            return
+        self.closed = True
         for actor in self.actors:
             self.ray.kill(actor)
         self.ray.shutdown()

@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from langchain_core.vectorstores.utils import maximal_marginal_relevance
 
+from storypainter.agent.context import DEFAULT_TIMEOUT
 from storypainter.errors import BackendError, ConfigError
 from storypainter.memory.corpus import load_corpus
 from storypainter.memory.self_memory import generated_path, remembered_stories
@@ -60,6 +61,7 @@ SLUG_CHARS = 40
 BUILDING = "building"
 BUILD_WAIT_SECONDS = 600.0  # how long a server build by another worker may take before it counts as abandoned
 BUILD_POLL_SECONDS = 0.5
+NO_ANSWER = "the server did not answer in time (the timeout setting); is the Chroma server well?"
 DESCRIBED = ("embedder", "dimension")
 
 
@@ -115,12 +117,15 @@ def matches(collection: Any, expected: dict[str, Any]) -> bool:
 @contextmanager
 def chroma_errors(path: Path | str) -> Iterator[None]:
     """Turn Chroma's errors into one-line BackendErrors naming the store."""
+    import httpx
     from chromadb.errors import ChromaError
 
     try:
         yield
     except ChromaError as error:
         raise BackendError(f"example store {path}: {str(error).splitlines()[0]}") from None
+    except httpx.TimeoutException:
+        raise BackendError(f"example store {path}: {NO_ANSWER}") from None
 
 
 def builder() -> str:
@@ -162,10 +167,11 @@ class ExampleStore:
         source: str = "seed",
         generated_threshold: float = 0.6,
         url: str = "",
+        timeout: float = DEFAULT_TIMEOUT,
     ):
         self.memory_dir = Path(memory_dir).expanduser()
         self.embedder, self.source, self.generated_threshold = embedder, source, generated_threshold
-        self.url = url
+        self.url, self.timeout = url, timeout
         self.path = url or self.memory_dir / "chroma"  # where the index lives, as messages name it
         self._client_instance = None
         self._ready: dict[str, Any] = {}
@@ -195,18 +201,29 @@ class ExampleStore:
             settings = Settings(anonymized_telemetry=False)
             try:
                 if self.url:
-                    parts = urlsplit(self.url)
-                    port = parts.port or (443 if parts.scheme == "https" else 8000)
-                    self._client_instance = chromadb.HttpClient(
-                        host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=settings
-                    )
+                    self._client_instance = self.server_client(settings)
                     self._client_instance.heartbeat()
                 else:
                     Path(self.path).mkdir(parents=True, exist_ok=True)
                     self._client_instance = chromadb.PersistentClient(path=str(self.path), settings=settings)
             except Exception as error:  # chromadb raises assorted types for a bad, locked or absent store
+                if "Timeout" in type(error).__name__:
+                    raise BackendError(f"example store {self.path}: {NO_ANSWER}") from None
                 raise BackendError(f"example store {self.path}: {str(error).splitlines()[0]}") from None
         return self._client_instance
+
+    def server_client(self, settings: Any) -> Any:
+        """A client of the server at ``url`` whose every request waits at most ``timeout``: chromadb's own
+        session waits forever, so a probe with the deadline comes first, then the session gets it."""
+        import chromadb
+        import httpx
+
+        parts = urlsplit(self.url)
+        port = parts.port or (443 if parts.scheme == "https" else 8000)
+        httpx.get(f"{parts.scheme}://{parts.hostname}:{port}/api/v2/heartbeat", timeout=self.timeout)
+        client = chromadb.HttpClient(host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=settings)
+        client._server._session.timeout = httpx.Timeout(self.timeout)  # chromadb has no setting for it
+        return client
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.embedder.encode(texts), dtype=np.float32)
@@ -427,10 +444,10 @@ class ExampleStore:
 
 @cache
 def cached_store(memory_dir: str, source: str, embeddings: str, generated_threshold: float,
-                 url: str = "") -> ExampleStore:
+                 url: str = "", timeout: float = DEFAULT_TIMEOUT) -> ExampleStore:
     from storypainter.providers.embeddings import get_embedder
 
-    return ExampleStore(memory_dir, get_embedder(embeddings), source, generated_threshold, url)
+    return ExampleStore(memory_dir, get_embedder(embeddings), source, generated_threshold, url, timeout)
 
 
 os.register_at_fork(after_in_child=cached_store.cache_clear)  # a Chroma client is not fork-safe
@@ -440,5 +457,5 @@ def example_store(context: Context) -> ExampleStore:
     """The store for a context, shared per memory_dir, source, embeddings and threshold."""
     memory_dir = str(Path(context.memory_dir).expanduser().resolve())
     return cached_store(memory_dir, context.examples_source, context.embeddings, context.remember_threshold,
-                        context.chroma_url)
+                        context.chroma_url, context.timeout)
 

@@ -29,7 +29,7 @@ def openai_llm(name: str, options: dict[str, Any], context) -> Any:
         from storypainter.providers.llms.openai_chat import openai_chat_model
     except ImportError:
         raise BackendError(f"llm 'openai:{name}' needs langchain-openai (pip install 'storypainter[openai]')") from None
-    return openai_chat_model(name, options, temperature=context.temperature)
+    return openai_chat_model(name, options, temperature=context.temperature, timeout=context.timeout)
 
 
 def any_chat_model(spec: str, options: dict[str, Any], context) -> Any:
@@ -58,6 +58,7 @@ def diffusers_painter(name: str, options: dict[str, Any], context) -> Any:
 def openai_images_painter(name: str, options: dict[str, Any], context) -> Any:
     from storypainter.providers.painters.openai_images import OpenAIImagesPainter
 
+    options = {"timeout_seconds": context.timeout} | options  # painter_options.timeout_seconds wins
     return OpenAIImagesPainter.create(name, options, width=context.width, height=context.height)
 
 
@@ -102,9 +103,12 @@ def check_local(name: str, options: dict[str, Any]) -> None:
 
 def check_openai(name: str, options: dict[str, Any]) -> None:
     try:
-        from storypainter.providers.llms.openai_chat import STRUCTURED_STYLES
+        from storypainter.providers.llms.openai_chat import STRUCTURED_STYLES, unknown_options
     except ImportError:
         raise ConfigError(f"llm 'openai:{name}' needs langchain-openai (pip install 'storypainter[openai]')") from None
+    if unknown := unknown_options(options):
+        raise ConfigError(f"llm_options.{unknown[0]}: unknown option for openai: (ChatOpenAI's settings, "
+                          "api_key_env, structured, compact_schema)")
     structured = options.get("structured", "json_schema")
     if structured not in STRUCTURED_STYLES:
         raise ConfigError(f"llm_options.structured: '{structured}' is not one of {', '.join(STRUCTURED_STYLES)}")

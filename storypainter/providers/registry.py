@@ -129,14 +129,14 @@ def get_llm(spec: str, options: dict[str, Any], context: Context) -> Any:
     prefix, name = split_provider(spec)
     factory = _llm_factories.get(prefix) or _llm_factories["init_chat_model"]
     return _cached(
-        ("llm", spec, _freeze(options)),
+        ("llm", spec, _freeze(options), context.timeout),
         lambda: factory(spec if prefix not in _llm_factories else name, options, context),
     )
 
 
 def get_painter(spec: str, options: dict[str, Any], context: Context) -> Any:
     prefix, name = split_provider(spec)
-    key = ("painter", spec, _freeze(options), context.width, context.height)
+    key = ("painter", spec, _freeze(options), context.width, context.height, context.timeout)
     return _cached(key, lambda: _painter_factories[prefix](name, options, context))
 
 

@@ -20,7 +20,7 @@ SERVER = {"base_url": "http://127.0.0.1:9/v1", "max_tokens": 300}
 
 
 def payload(options: dict) -> dict:
-    model = openai_chat_model("served-model", options, temperature=0.2)
+    model = openai_chat_model("served-model", options, temperature=0.2, timeout=30.0)
     binding = schema_binding(model, wire_schema(Story), "Story")
     return model._get_request_payload([HumanMessage(content="a story")], **binding)
 
@@ -47,12 +47,12 @@ def test_weaker_styles(style, expected):
 
 def test_unknown_style_is_a_config_error():
     with pytest.raises(ConfigError, match=r"llm_options\.structured"):
-        openai_chat_model("m", {"structured": "xml"}, temperature=0.2)
+        openai_chat_model("m", {"structured": "xml"}, temperature=0.2, timeout=30.0)
 
 
 def test_a_local_server_never_gets_the_openai_key(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
-    model = openai_chat_model("m", SERVER, temperature=0.2)
+    model = openai_chat_model("m", SERVER, temperature=0.2, timeout=30.0)
     assert model.openai_api_key.get_secret_value() == "not-needed"
 
 

@@ -70,10 +70,13 @@ def test_each_text_is_found_garbled_or_missing(read, status):
         assert entry.read == "LSAT BSU 2E:10" and GARBLED_SIMILARITY <= entry.similarity < FOUND_SIMILARITY
 
 
-def test_a_text_without_letters_is_not_judged():
-    entry = match_entry("!!!", "sign", [["!!!"]])
-    assert entry.status == "no_letters"
-    assert text_verdicts(VisibleTextCheck(checked=True, entries=[entry]), []) == []
+@pytest.mark.parametrize("text", ["!!!", "\u0645\u0631\u062d\u0628\u0627", "\u05e9\u05dc\u05d5\u05dd",
+                                  "\u2615\U0001f68c", "OPEN \u2615"])
+def test_a_text_the_check_cannot_read_back_counts_as_missing(text):
+    entry = match_entry(text, "sign", [["OPEN"], ["!!!"]])
+    assert entry.status == "missing" and entry.note
+    [verdict] = text_verdicts(VisibleTextCheck(checked=True, entries=[entry]), [])
+    assert verdict.answer == "no" and verdict.evidence.startswith("missing: ")
 
 
 def test_blocks_group_lines_that_sit_under_each_other():

@@ -19,7 +19,11 @@ Matching, per ``story.visible_text`` entry:
 - ``found`` at ``FOUND_SIMILARITY`` (0.8) or more, ``garbled`` (with what was read) from
   ``GARBLED_SIMILARITY`` (0.5), ``missing`` below that or when nothing was read. For the
   11 letters and digits of "LAST BUS 23:10": up to 2 edits found, 3 to 5 garbled, 6 or more
-  missing; "LADIES" read as "ALDIES" (2 of 6) is garbled.
+  missing; "LADIES" read as "ALDIES" (2 of 6) is garbled;
+- a text this check cannot read back is ``missing``, never passed: one with letters outside
+  the Latin alphabet (Arabic, Hebrew, Chinese...), non-ASCII digits or emoji and other
+  pictographs (the storyboard's font draws them as boxes, and matching keeps only Latin
+  letters and digits), or one with no letters or digits at all ("!!!"). Its note says why.
 
 A missing or garbled text becomes a ``no`` verdict (``level: ocr``) on a key point
 'The <on> reads "<text>".', a found one ``yes``, so the critic can rerender with the text
@@ -53,7 +57,7 @@ OCR_PACKAGE = "rapidocr_onnxruntime"
 NOT_INSTALLED = "OCR is not installed (pip install 'storypainter[ocr]'): visible texts are not checked"
 DEFAULT_CATEGORY: Category = "location"
 
-Status = Literal["found", "garbled", "missing", "no_letters"]
+Status = Literal["found", "garbled", "missing"]
 
 
 class TextEntry(BaseModel):
@@ -87,9 +91,9 @@ class VisibleTextCheck(BaseModel):
         """'text 1/2 legible (1 garbled)' or the reason it was skipped."""
         if not self.checked:
             return self.skipped
-        judged = [entry for entry in self.entries if entry.status != "no_letters"]
         problems = [f"{self.count(status)} {status}" for status in ("garbled", "missing") if self.count(status)]
-        return f"text {self.count('found')}/{len(judged)} legible" + (f" ({', '.join(problems)})" if problems else "")
+        listed = f" ({', '.join(problems)})" if problems else ""
+        return f"text {self.count('found')}/{len(self.entries)} legible{listed}"
 
 
 def ocr_installed() -> bool:
@@ -104,6 +108,19 @@ def normalise(text: str) -> str:
     """Lower case, accents folded, letters and digits only: 'Café: OPEN 24/7' -> 'cafeopen247'."""
     folded = unicodedata.normalize("NFKD", text.lower().replace("\u0131", "i"))
     return "".join(char for char in folded if char.isascii() and char.isalnum())
+
+
+def _unreadable(char: str) -> bool:
+    category = unicodedata.category(char)
+    if category.startswith("L"):
+        return not unicodedata.name(char, "").startswith("LATIN")
+    return (category.startswith("N") and not char.isascii()) or category == "So"
+
+
+def unreadable_characters(text: str) -> str:
+    """The characters of ``text`` this check cannot read back (nor the storyboard's font draw): letters
+    outside the Latin alphabet, non-ASCII digits, emoji and other pictographs; each once."""
+    return "".join(dict.fromkeys(char for char in text if _unreadable(char)))
 
 
 def similarity(expected: str, read: str) -> float:
@@ -136,8 +153,11 @@ def stretches(blocks: list[list[str]], longest: int) -> list[str]:
 def match_entry(text: str, on: str, blocks: list[list[str]]) -> TextEntry:
     """Compare one expected text with the blocks of lines read."""
     expected = normalise(text)
+    if foreign := unreadable_characters(text):
+        note = f"{foreign[:10]!r} cannot be drawn legibly or read back (only Latin letters and digits are)"
+        return TextEntry(text=text, on=on, status="missing", note=note)
     if not expected:
-        return TextEntry(text=text, on=on, status="no_letters", note="no letters or digits to read")
+        return TextEntry(text=text, on=on, status="missing", note="no letters or digits to draw or read")
     candidates = stretches(blocks, longest=2 * len(expected) + 4)
     scored = [(similarity(expected, normalise(stretch)), -len(stretch), stretch) for stretch in candidates]
     score, _, read = max(scored, default=(0.0, 0, ""))  # the best match, and the shortest stretch reading it
@@ -270,14 +290,12 @@ def text_verdicts(check: VisibleTextCheck, key_points: list[KeyPoint]) -> list[V
     """A verdict per checked visible text: yes when found, no when garbled or missing (with what was read)."""
     verdicts = []
     for entry in check.entries:
-        if entry.status == "no_letters":
-            continue
         if entry.status == "found":
             evidence = f'read "{entry.read}" (similarity {entry.similarity:.2f})'
         elif entry.status == "garbled":
             evidence = f'garbled: read "{entry.read}" (similarity {entry.similarity:.2f})'
         else:
-            evidence = "missing: not read anywhere in the picture"
+            evidence = f"missing: {entry.note or 'not read anywhere in the picture'}"
         verdicts.append(
             Verdict(
                 key_point=text_key_point(entry, key_points),

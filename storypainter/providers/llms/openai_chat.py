@@ -22,7 +22,6 @@ from storypainter.errors import ConfigError
 from storypainter.providers.llms.local import compact_schema
 
 STRUCTURED_STYLES = ("json_schema", "json_object_schema", "json_object", "prompt")
-DEFAULT_TIMEOUT_SECONDS = 120.0
 OWN_OPTIONS = ("api_key_env", "structured", "compact_schema")
 
 
@@ -50,15 +49,25 @@ class CompatibleChatOpenAI(ChatOpenAI):
         return payload
 
 
-def openai_chat_model(name: str, options: dict[str, Any], temperature: float) -> CompatibleChatOpenAI:
-    """The chat model for ``openai:<name>``; the key comes from the environment only."""
+def unknown_options(options: dict[str, Any]) -> list[str]:
+    """The options neither ChatOpenAI (by field name or alias) nor this module knows."""
+    known = set(OWN_OPTIONS)
+    for name, info in CompatibleChatOpenAI.model_fields.items():
+        known |= {name, info.alias} - {None}
+    return sorted(set(options) - known - {"model", "model_name"})
+
+
+def openai_chat_model(name: str, options: dict[str, Any], temperature: float, timeout: float
+                      ) -> CompatibleChatOpenAI:
+    """The chat model for ``openai:<name>``; the key comes from the environment only. ``timeout``
+    (``Context.timeout``, or ``llm_options.timeout``) bounds each try, so a hung server cannot hold a run."""
     structured = options.get("structured", "json_schema")
     if structured not in STRUCTURED_STYLES:
         raise ConfigError(f"llm_options.structured: '{structured}' is not one of {', '.join(STRUCTURED_STYLES)}")
     settings = {key: value for key, value in options.items() if key not in OWN_OPTIONS}
     settings.setdefault("temperature", temperature)
     settings.setdefault("stream_usage", True)
-    settings.setdefault("timeout", DEFAULT_TIMEOUT_SECONDS)  # a server that never answers must not hang a run
+    settings.setdefault("timeout", timeout)
     settings.setdefault("max_retries", 2)  # token counts also when --tokens streams the reply
     if options.get("api_key_env"):
         settings["api_key"] = os.environ.get(options["api_key_env"], "")

@@ -1,0 +1,123 @@
+"""SIGINT (Ctrl-C) and SIGTERM end a run or a batch within seconds, whatever it waits on.
+
+``handled()`` (the command line's) turns either signal into ``Interrupted``, raised in the
+main thread: the runner marks its run ``interrupted``, a batch marks every item it had in
+flight, and the command exits 130 (SIGINT) or 143 (SIGTERM) without waiting for threads
+still blocked in a network read (``leave``). Should the way out itself block (a library
+joining a thread stuck in a read), a watchdog marks the runs this process holds
+(``holding``) and ends the process after ``GRACE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from storypainter.runs import mark_unfinished
+
+GRACE_SECONDS = 3.0
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+_held: dict[Path, None] = {}
+_state = {"signal": 0, "reported": False}
+_lock = threading.Lock()
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal ended the work; ``exit_code`` is 128 + its number."""
+
+    def __init__(self, signum: int = signal.SIGINT, hint: str = ""):
+        self.signum, self.hint = signum, hint
+        self.exit_code = 128 + signum
+        super().__init__(signum, hint)
+
+    def __str__(self) -> str:
+        return f"interrupted by {signal.Signals(self.signum).name}" + (f"; {self.hint}" if self.hint else "")
+
+
+def reason(error: BaseException) -> str:
+    """The one line a manifest records for an interruption."""
+    return str(error) if isinstance(error, Interrupted) else "interrupted by the user"
+
+
+def hold(run_dir: Path) -> None:
+    """This process answers for ``run_dir`` (its own run, or a batch item it handed out) until ``release``."""
+    with _lock:
+        _held[Path(run_dir)] = None
+
+
+def release(run_dir: Path) -> None:
+    with _lock:
+        _held.pop(Path(run_dir), None)
+
+
+@contextmanager
+def holding(run_dir: Path) -> Iterator[None]:
+    """``hold`` for the block: the watchdog marks the run if the way out blocks."""
+    hold(run_dir)
+    try:
+        yield
+    finally:
+        release(run_dir)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """SIGINT and SIGTERM raise ``Interrupted`` in the main thread for the block (elsewhere: no change)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {signum: signal.signal(signum, _interrupt) for signum in SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    with _lock:
+        if _state["signal"]:
+            return  # already on the way out: a second signal must not break the marking
+        _state["signal"] = signum
+    threading.Thread(target=_watchdog, args=(signum,), daemon=True, name="storypainter-watchdog").start()
+    raise Interrupted(signum)
+
+
+def _watchdog(signum: int) -> None:
+    time.sleep(GRACE_SECONDS)
+    with _lock:
+        held = list(_held)
+    why = str(Interrupted(signum))
+    for run_dir in held:
+        mark_unfinished(run_dir, why)
+    report(why)
+    _exit(128 + signum)
+
+
+def report(line: str) -> None:
+    """Print the interruption's one line (once per process)."""
+    with _lock:
+        if _state["signal"] and _state["reported"]:
+            return  # the watchdog and the way out race to say it
+        _state["reported"] = True
+    print(f"storypainter: {line}", file=sys.stderr, flush=True)
+
+
+def leave(code: int) -> None:
+    """After a handled signal, end the process now: threads blocked in network reads are not waited for."""
+    if _state["signal"]:
+        _exit(code)
+
+
+def _exit(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
