@@ -48,6 +48,8 @@ EXTRAS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "datasets": ("distill",),
     "gguf": ("distill",),
     "rapidocr_onnxruntime": ("ocr",),
+    "langgraph_api": ("studio",),
+    "starlette": ("studio",),
 }
 
 

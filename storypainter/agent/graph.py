@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
+from langgraph.errors import GraphBubbleUp
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
 
 from storypainter.agent.context import MAX_ROUNDS, Context
 from storypainter.agent.state import InputState, OutputState, State
+from storypainter.errors import describe_fault
 from storypainter.nodes.critic import critic
 from storypainter.nodes.finish import finish
 from storypainter.nodes.painter import painter
@@ -27,6 +30,7 @@ from storypainter.nodes.planner import planner
 from storypainter.nodes.retriever import retriever
 from storypainter.nodes.review import review_decision, review_story
 from storypainter.nodes.storyteller import storyteller
+from storypainter.runs import mark_status
 from storypainter.schema import Decision
 
 NODES: dict[str, Callable[..., dict]] = {
@@ -42,6 +46,7 @@ NODES: dict[str, Callable[..., dict]] = {
 TIMED_NODES = ("planner", "retriever", "storyteller", "painter", "critic", "finish")
 ROUTES = {"accept": "finish", "stop": "finish", "revise_story": "storyteller", "rerender": "painter"}
 TRANSIENT_ERRORS = (ConnectionError, TimeoutError)
+RETRIED_NODES = ("storyteller", "painter")
 
 
 def route_after_story_review(state: dict[str, Any]) -> str:
@@ -99,6 +104,31 @@ def timed(name: str, node: Callable[..., dict]) -> Callable[..., dict]:
     return run
 
 
+def marking_failures(name: str, node: Callable[..., dict]) -> Callable[..., dict]:
+    """Wrap a node so that its failure marks the run's manifest ``failed`` with the one-line reason.
+
+    The runner does the same for the runs it owns; this covers runs that a LangGraph server
+    starts (Studio, the web page), whose errors reach a client only as "An internal error
+    occurred". A review pause (an interrupt) is not a failure, nor is an error the node's
+    retry policy will try again.
+    """
+
+    def run(state: State, runtime) -> dict:
+        try:
+            return node(state, runtime)
+        except GraphBubbleUp:
+            raise
+        except Exception as error:
+            retried = name in RETRIED_NODES and isinstance(error, TRANSIENT_ERRORS)
+            if state.get("run_dir") and not retried:
+                with suppress(OSError):  # a run directory that is gone must not hide the node's own error
+                    mark_status(state["run_dir"], "failed", str(describe_fault(error)))
+            raise
+
+    run.__name__, run.__doc__ = node.__name__, node.__doc__
+    return run
+
+
 def build_graph(checkpointer: Any = None):
     """Compile the graph. ``graph.invoke({"theme": ...}, context=Context(...))``.
 
@@ -108,8 +138,8 @@ def build_graph(checkpointer: Any = None):
     builder = StateGraph(State, context_schema=Context, input_schema=InputState, output_schema=OutputState)
     retry = RetryPolicy(max_attempts=3, retry_on=TRANSIENT_ERRORS)
     for name, node in NODES.items():
-        wrapped = timed(name, node) if name in TIMED_NODES else untimed(node)
-        builder.add_node(name, wrapped, retry_policy=retry if name in ("storyteller", "painter") else None)
+        wrapped = marking_failures(name, timed(name, node) if name in TIMED_NODES else untimed(node))
+        builder.add_node(name, wrapped, retry_policy=retry if name in RETRIED_NODES else None)
     builder.add_edge(START, "planner")
     builder.add_edge("planner", "retriever")
     builder.add_edge("retriever", "storyteller")
