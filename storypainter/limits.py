@@ -19,7 +19,7 @@ from storypainter.errors import ConfigError
 MAX_CONFIG_BYTES = 1 << 20  # 1 MiB: the shipped configs are under 1 KB
 MAX_TREE_NODES = 10_000
 MAX_TREE_DEPTH = 16
-MAX_CORPUS_BYTES = 256 << 20  # 256 MiB: CogBench's annotations are a few MB
+MAX_CORPUS_BYTES = 64 << 20  # 64 MiB: CogBench's annotations are a few MB
 
 
 def check_file_size(path: Path, limit: int, what: str) -> None:

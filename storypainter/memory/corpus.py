@@ -15,7 +15,8 @@ reported as one line naming the record (and the field) while the good records lo
   every other field a list); ``"None"`` placeholders, blanks and nulls are dropped;
 - a chain of reasoning reads ``clue + clue -> conclusion`` (``→`` is read as ``->``);
 - a record over ``MAX_RECORD_BYTES`` (100 KB as JSON) or a chain over ``MAX_COR_CHARS``
-  (2,000 characters) is reported, not loaded.
+  (2,000 characters) is reported, not loaded; a file over ``limits.MAX_CORPUS_BYTES`` is
+  refused unread.
 
 Project JSONL files (one story per line, bare or under ``"story"``) get the same care:
 blank lines are skipped, unknown fields ignored, and a bad line is reported by file, line
@@ -34,6 +35,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from storypainter.errors import ConfigError
+from storypainter.limits import MAX_CORPUS_BYTES, check_file_size
 from storypainter.schema import (
     MAX_CLUES,
     MAX_CORS,
@@ -279,6 +281,7 @@ def load_corpus(source: str) -> LoadedCorpus:
     """``seed`` (the shipped corpus), a CogBench-format .json or a project .jsonl file."""
     if source == "seed":
         return load_seed_corpus()
+    check_file_size(Path(source).expanduser(), MAX_CORPUS_BYTES, "corpus file")
     if source.endswith(".jsonl"):
         return load_story_jsonl(source)
     return load_cogbench(source)

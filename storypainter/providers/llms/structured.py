@@ -1,5 +1,13 @@
 """Typed replies from any chat model: constrain where the backend can, validate always,
-and ask again with the validation error (bounded) when a reply is malformed."""
+and ask again with the validation error (bounded) when a reply is malformed.
+
+Replies are bounded before anything reads them: a reply over ``MAX_REPLY_CHARS`` is
+malformed unread, and a text field over ``REPLY_SLACK`` times the length the schema asked
+for (``maxLength``: 160 characters, a description 700, a painter prompt 500) is malformed
+too, so a server that ignores the schema cannot hand the critic a 200,000-character
+title. A reply kept (prompt.json, failed_reply.json) or sent back with a repair request is
+cut to ``MAX_REPLY_CHARS``.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +29,8 @@ Model = TypeVar("Model", bound=BaseModel)
 FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 DEFAULT_MAX_CHARS = 160
 LONG_TEXT_FIELDS = {"description": 700, "painter_prompt": 500}
+REPLY_SLACK = 2
+MAX_REPLY_CHARS = 64_000
 
 
 @dataclass
@@ -68,6 +78,27 @@ def extract_json(text: str) -> str:
     return text[start : end + 1] if start != -1 and end > start else text
 
 
+def kept(text: str) -> str:
+    """A reply as it is kept and sent back: cut to ``MAX_REPLY_CHARS``, saying how long it was."""
+    return text if len(text) <= MAX_REPLY_CHARS else f"{text[:MAX_REPLY_CHARS]}... [cut: {len(text):,} characters]"
+
+
+def overlong(value: Any, where: str = "") -> str | None:
+    """'field: N characters (the limit is M)' for the first text over its bound, or None."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, item in items:
+        name = key if isinstance(key, str) else where.rsplit(".", 1)[-1]
+        path = f"{where}.{key}" if where else str(key)
+        limit = REPLY_SLACK * LONG_TEXT_FIELDS.get(name, DEFAULT_MAX_CHARS)
+        if isinstance(item, str) and len(item) > limit:
+            return f"{path}: {len(item):,} characters (the limit is {limit:,})"
+        if isinstance(item, dict | list) and (problem := overlong(item, path)):
+            return problem
+    return None
+
+
 def describe_error(error: ValidationError | json.JSONDecodeError) -> str:
     if isinstance(error, json.JSONDecodeError):
         return f"not valid JSON ({error.msg} at character {error.pos})"
@@ -99,13 +130,19 @@ def invoke_structured(
     for _ in range(max_repairs + 1):
         message = model.invoke(conversation, **binding, **call_kwargs)
         text = str(message.content)
-        reply.replies.append(text)
+        reply.replies.append(kept(text))
         add_usage(reply.usage, message)
-        try:
-            reply.value = schema_cls.model_validate_json(extract_json(text))
-            return reply
-        except (ValidationError, json.JSONDecodeError) as error:
-            problem = describe_error(error)
-        conversation += [AIMessage(content=text), HumanMessage(content=render("repair_reply", problem=problem))]
+        if len(text) > MAX_REPLY_CHARS:
+            problem = f"a reply of {len(text):,} characters (the limit is {MAX_REPLY_CHARS:,})"
+        else:
+            try:
+                value = schema_cls.model_validate_json(extract_json(text))
+            except (ValidationError, json.JSONDecodeError) as error:
+                problem = describe_error(error)
+            else:
+                if not (problem := overlong(value) or ""):
+                    reply.value = value
+                    return reply
+        conversation += [AIMessage(content=kept(text)), HumanMessage(content=render("repair_reply", problem=problem))]
     tries = max_repairs + 1
     raise StoryError(f"{schema_cls.__name__} reply still invalid after {tries} tries: {problem}", reply.replies)
