@@ -43,13 +43,17 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def build_context(values: dict[str, Any], source: str = "settings") -> Context:
-    """Validate a mapping of settings into a Context (unknown keys and out-of-range values are errors)."""
+def build_context(values: dict[str, Any], source: str = "settings", check_models: bool = True) -> Context:
+    """Validate a mapping of settings into a Context (unknown keys and out-of-range values are errors).
+
+    ``check_models=False`` leaves the provider strings unchecked, for commands that load no model.
+    """
     try:
         context = TypeAdapter(Context).validate_python(values)
     except ValidationError as error:
         raise ConfigError(f"{source}: {describe_setting_error(error)}") from None
-    validate_provider_strings(context)
+    if check_models:
+        validate_provider_strings(context)
     return context
 
 
@@ -76,12 +80,12 @@ def config_path(config: str | Path) -> Path:
     return path
 
 
-def load_context(config: str | Path | None = None, **overrides: Any) -> Context:
+def load_context(config: str | Path | None = None, check_models: bool = True, **overrides: Any) -> Context:
     """Settings from ``config`` (none: the defaults) with the non-None overrides applied."""
     path = config_path(config) if config else None
     values = read_yaml(path) if path else {}
     values.update({key: value for key, value in overrides.items() if value is not None})
-    return build_context(values, source=str(path) if path else "settings")
+    return build_context(values, source=str(path) if path else "settings", check_models=check_models)
 
 
 def check_theme(theme: str) -> str:

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from storypainter.errors import ConfigError
     from storypainter.memory.store import example_store
 
-    context = load_context(args.config, examples_source=args.source)
+    context = load_context(args.config, check_models=False, examples_source=args.source)  # no storyteller here
     store = example_store(context)
     if args.action == "build":
         return print_build(store.build())

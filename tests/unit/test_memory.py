@@ -387,7 +387,15 @@ def test_index_command_builds_reports_problems_and_queries(tmp_path, capsys):
     assert "corpus-seed-hash" in capsys.readouterr().out
 
 
-@extras.default_llm
+@extras.chroma
+def test_index_needs_no_storyteller(tmp_path, capsys):
+    """A base install has no local model; indexing never loads or checks the storyteller."""
+    config = tmp_path / "config.yaml"
+    config.write_text(f"llm: local:{tmp_path / 'absent.gguf'}\nembeddings: hash\nmemory_dir: {tmp_path / 'memory'}\n")
+    assert main(["index", "info", "--config", str(config)]) == 0
+    assert "embedder     hash" in capsys.readouterr().out
+
+
 def test_index_command_errors_are_one_line(tmp_path, capsys):
     code = main(["index", "build", "--source", str(tmp_path / "absent.json"), "--config", write_config(tmp_path)])
     err = capsys.readouterr().err
