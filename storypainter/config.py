@@ -5,6 +5,7 @@ The defaults live in ``Context`` alone; a config states only what differs from t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,32 @@ MAX_THEME_CHARS = 10_000
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 
+SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,60}")
+YAML_MERGE = "tag:yaml.org,2002:merge"  # '<<: *base' merges keys that the mapping may then override
+
+
+def shown_key(key: object) -> str:
+    """A key as an error may show it: a setting-like name quoted, anything else never echoed (it may be a
+    line of a file that is no config at all, such as /etc/shadow)."""
+    return f"'{key}'" if isinstance(key, str) and SETTING_NAME.fullmatch(key) else "(a key that is no setting name)"
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a mapping that has one key twice (YAML requires unique keys)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = None if key_node.tag == YAML_MERGE else self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool):
+                continue
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {shown_key(key)}",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML mapping; every failure is a one-line ConfigError naming the file."""
     path = Path(path)
@@ -27,7 +54,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file not found: {path}")
     check_file_size(path, MAX_CONFIG_BYTES, "config file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except RecursionError:
         raise ConfigError(f"{path}: the settings are nested too deep") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
@@ -62,7 +89,7 @@ def describe_setting_error(error: ValidationError) -> str:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "(root)"
     if first["type"] == "unexpected_keyword_argument":
-        return f"unknown setting '{field}'"
+        return f"unknown setting {shown_key(field)}"
     return f"{field}: {first['msg'].removeprefix('Value error, ')}"
 
 

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from storypainter.agent.context import Context
 from storypainter.runs import read_json
 from storypainter.schema import CATEGORY_LABELS
+from storypainter.text import terminal_safe
 
 
 def describe_update(node: str, update: dict[str, Any]) -> str | None:
@@ -161,27 +162,49 @@ def show_progress(mode: str, chunk: Any, out: TextIO) -> None:
             print(line, file=out, flush=True)
 
 
+def read_line(prompt: str) -> str:
+    """``input()``; a closed or missing standard input reads as its end (EOFError), never a RuntimeError."""
+    if sys.stdin is None or sys.stdin.closed:
+        raise EOFError("no standard input")
+    return input(prompt)
+
+
 def ask(prompt: str, choices: dict[str, str]) -> str:
     while True:
-        answer = input(prompt).strip().lower()[:1]
+        answer = read_line(prompt).strip().lower()[:1]
         if answer in choices:
             return choices[answer]
 
 
 def edit_in_editor(story: dict[str, Any]) -> dict[str, Any]:
-    """The story as JSON in $EDITOR (or, without one, from a JSON file the person names)."""
+    """The story as JSON in $EDITOR, a command with its arguments (or, without one, from a JSON file the
+    person names); the temp file is removed whatever happens."""
     import json
     import os
+    import shlex
     import subprocess
     import tempfile
 
-    editor = os.environ.get("EDITOR")
+    from storypainter.errors import ConfigError
+
+    editor = os.environ.get("EDITOR", "").strip()
     if not editor:
-        return read_json(Path(input("path of the edited story JSON: ").strip()))
+        return read_json(Path(read_line("path of the edited story JSON: ").strip()))
+    try:
+        command = shlex.split(editor)
+    except ValueError as error:
+        raise ConfigError(f"EDITOR is not a valid command line ({error})") from None
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(story, handle, indent=2)
-    subprocess.run([editor, handle.name], check=False)
-    return read_json(Path(handle.name))
+    try:
+        subprocess.run([*command, handle.name], check=False)
+    except OSError as error:
+        Path(handle.name).unlink(missing_ok=True)
+        raise ConfigError(f"EDITOR {command[0]!r} could not be started ({error.strerror})") from None
+    try:
+        return read_json(Path(handle.name))
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
 
 
 def terminal_reviewer(payload: dict[str, Any]) -> dict[str, Any]:
@@ -190,12 +213,12 @@ def terminal_reviewer(payload: dict[str, Any]) -> dict[str, Any]:
         print(f"\n--- not taken: {payload['error']}", file=sys.stderr)
     if payload["stage"] == "story":
         story = payload["story"]
-        heading = f"--- review attempt {payload['attempt']:02d}: {story['title']}"
-        print(f"\n{heading}\n{story['description']}", file=sys.stderr)
+        heading = f"--- review attempt {payload['attempt']:02d}: {terminal_safe(story['title'])}"
+        print(f"\n{heading}\n{terminal_safe(story['description'], newlines=True)}", file=sys.stderr)
         action = ask("[a]pprove, [e]dit, [r]eject? ", {"a": "approve", "e": "edit", "r": "reject"})
         if action == "edit":
             return {"action": "edit", "story": edit_in_editor(story)}
-        return {"action": action, "feedback": input("why? ") if action == "reject" else ""}
+        return {"action": action, "feedback": read_line("why? ") if action == "reject" else ""}
     decision = payload["decision"]
     print(f"\n--- critic says {decision['action']}: {'; '.join(decision['reasons'])}", file=sys.stderr)
     choices = {"k": "keep", "a": "accept", "v": "revise_story", "r": "rerender", "s": "stop"}

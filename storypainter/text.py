@@ -17,6 +17,7 @@ with the same words the composer wrote it with.
 - ``STOP_WORDS``: function words (articles, pronouns, auxiliaries, conjunctions,
   prepositions, particles, small numbers) that name nothing drawable.
 - ``content_words``: the folded words of a text that are not stop words or single letters.
+- ``terminal_safe``: a text for a terminal, its control characters shown as escapes.
 
 This module is at the bottom floor: it imports nothing from the project.
 """
@@ -93,3 +94,13 @@ def has_phrase(text: str, phrase: str) -> bool:
     wanted = words(phrase)
     found = words(text)
     return bool(wanted) and any(found[start : start + len(wanted)] == wanted for start in range(len(found)))
+
+
+def terminal_safe(text: str, newlines: bool = False) -> str:
+    """``text`` with control and format characters (terminal escapes, bidi overrides) shown as ``\\x1b``-style
+    escapes, so printing a story never drives the terminal; ``newlines`` keeps line breaks."""
+    return "".join(
+        char if (newlines and char == "\n") or unicodedata.category(char)[0] != "C"
+        else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )

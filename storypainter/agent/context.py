@@ -81,9 +81,10 @@ class Context:
     review: bool = setting(False, "pause for a person after the storyteller and the critic")
     chroma_url: str = setting("", "example store on a Chroma server (http://127.0.0.1:8000, from `chroma run`) "
                               "instead of the embedded directory in memory_dir; empty: embedded")
-    prices: dict[str, dict[str, Annotated[float, Field(ge=0, le=MAX_PRICE)]]] = setting(
+    prices: dict[str, dict[str, Annotated[float, Field(ge=0, le=MAX_PRICE, strict=True)]]] = setting(
         {}, "US dollars per provider string for the cost ledger: input_per_mtok and output_per_mtok (per "
-        "million tokens) for an LLM, per_image and/or per_gpu_hour for a painter; unpriced models cost null")
+        "million tokens) for an LLM, per_image and/or per_gpu_hour for a painter, each a number (not true or '2.5'); "
+        "unpriced models cost null")
     item_resources: dict[str, Annotated[float, Field(ge=0, le=MAX_RESOURCE)]] = setting(
         {}, "Ray engine: what one batch item's worker holds (num_cpus, num_gpus, memory_gib, or a custom "
         "resource's name); empty: 1 CPU")

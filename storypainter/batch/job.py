@@ -89,11 +89,12 @@ class InFlight:
 
 def schedule(items: list[dict], engine: Engine, capacity: int, budget: Budget, spent: Tally,
              report: Any, in_flight: InFlight) -> tuple[list[ItemOutcome], str]:
-    """Keep up to ``capacity`` items in flight until all ran or the budget is reached; returns the
-    outcomes and why scheduling stopped early ('' when it did not). ``spent``: the ledger so far."""
+    """Keep up to ``capacity`` items in flight until all ran or the budget refuses another (``Budget.refuses``);
+    returns the outcomes and why scheduling stopped early ('' when it did not). ``spent``: the ledger so far."""
     waiting, outcomes, stopped = deque(items), [], ""
     while True:
-        while waiting and len(in_flight) < capacity and not (stopped := budget.reached(spent.total())):
+        while waiting and len(in_flight) < capacity and not (
+                stopped := budget.refuses(spent.total(), len(in_flight))):
             item = waiting.popleft()
             in_flight.add(item)
             engine.submit(item)
@@ -115,7 +116,8 @@ def open_engine(engine: str, batch_dir: Path, context: Context, concurrency: int
         return cluster, cluster.capacity
     from storypainter.batch.local import local_engine
 
-    return local_engine(batch_dir, context, concurrency or 1, workers), concurrency or 1
+    concurrency = 1 if concurrency is None else concurrency  # 0 is refused, never read as 1
+    return local_engine(batch_dir, context, concurrency, workers), concurrency
 
 
 def check_batch(themes: list[str], context: Context, concurrency: int | None, workers: str, engine: str,
@@ -132,7 +134,7 @@ def check_batch(themes: list[str], context: Context, concurrency: int | None, wo
     if engine == "local":
         from storypainter.batch.local import choose_workers
 
-        choose_workers(context, concurrency or 1, workers)
+        choose_workers(context, 1 if concurrency is None else concurrency, workers)
     elif concurrency is not None:
         from storypainter.batch.local import check_concurrency
 
@@ -175,7 +177,7 @@ def drive_batch(batch_dir: Path, themes: list[str], context: Context, concurrenc
     spent = Tally()
     for outcome in done.values():
         spent.add(outcome.ledger)
-    stopped = budget.reached(spent.total()) if todo else ""
+    stopped = budget.refuses(spent.total()) if todo else ""
     runner, capacity = (None, 0) if stopped or not todo else open_engine(
         engine, batch_dir, portable(context), concurrency, workers, cluster)
     if out and runner:

@@ -56,6 +56,7 @@ def write_outputs(evaluation, formats: list[str], out_dir: Path, reference=None)
 def run(args: argparse.Namespace) -> int:
     from storypainter.errors import ConfigError
     from storypainter.evaluation.report import evaluate, load_reference, load_runs
+    from storypainter.text import terminal_safe
 
     formats = parse_formats(args.format)
     if args.k < 1:
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("give run directories to evaluate, --reference, or both")
     rows, problems = load_runs(args.run_dirs)
     for problem in problems:
-        print(f"storypainter: skipped {problem}", file=sys.stderr)
+        print(f"storypainter: skipped {terminal_safe(problem)}", file=sys.stderr)
     if args.run_dirs and not rows:
         print("storypainter: error: no readable runs to evaluate", file=sys.stderr)
         return 1
@@ -74,6 +75,6 @@ def run(args: argparse.Namespace) -> int:
     if args.reference:
         reference = load_reference(args.reference, args.embeddings, args.k, match_size=len(rows))
         for problem in reference.problems:
-            print(f"storypainter: reference: skipped {problem}", file=sys.stderr)
+            print(f"storypainter: reference: skipped {terminal_safe(problem)}", file=sys.stderr)
     write_outputs(evaluate(rows, problems, args.embeddings, args.k), formats, Path(args.out), reference)
     return 0

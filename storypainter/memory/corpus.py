@@ -205,8 +205,10 @@ def read_json_file(path: Path) -> Any:
         raise ConfigError(f"corpus file not found: {path}")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"corpus file {path} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"corpus file {path} is nested too deeply to read") from None
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError; also a number too long to convert
+        raise ConfigError(f"corpus file {path} is not readable JSON: {str(error).split(';')[0]}") from None
 
 
 def load_cogbench(path: str | Path) -> LoadedCorpus:

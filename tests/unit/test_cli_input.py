@@ -36,7 +36,7 @@ BASE = "painter: storyboard\njudge: layout\nembeddings: hash\n"
         (BASE + "llm: local:smollm2\nmode: [cor\n", [], "invalid YAML"),
         (BASE + "llm: local:smollm2\nmax_round: 3\n", [], "unknown setting 'max_round'"),
         (BASE + "llm: local:smollm2\n", ["--max-rounds", "0"], "max_rounds: Input should be greater than or equal"),
-        (BASE + "llm: scripted:story\npainter: nosuch\n", [], "unknown painter 'nosuch'"),
+        (BASE.replace("storyboard", "nosuch") + "llm: scripted:story\n", [], "unknown painter 'nosuch'"),
         (BASE + "llm: local:smollm2\ntemperature: hot\n", [], "temperature"),
         ("- just\n- a list\n", [], "expected a mapping"),
     ],

@@ -77,29 +77,31 @@ def test_every_manifest_records_its_ledger(scripted, tmp_path):
 
 
 @extras.durable
-def test_a_budget_cap_stops_the_batch_keeps_what_finished_and_a_higher_cap_continues(scripted, tmp_path):
+def test_a_budget_cap_stops_the_batch_before_it_would_pass_keeps_what_finished_and_a_higher_cap_continues(
+        scripted, tmp_path):
     model = ScriptedChatModel(replies=[story_json()] * 5)
     context = scripted(model, ScriptedJudge([lambda point: "yes"]), prices=PRICE)
     themes = ["a market", "a harbour", "a school", "a park", "a farm"]
     out = io.StringIO()
     first = run_batch(tmp_path / "batch", themes, context, 1, out=out, workers="threads",
                       budget=Budget(usd=2.5 * ITEM_USD))
-    assert [outcome.status for outcome in first] == ["done", "done", "done", "not started", "not started"]
-    assert "budget reached: $0.1500 of $0.1250 (--budget-usd); 2 items not started" in out.getvalue()
-    assert "5 items, 0 failed, 2 not started" in summary_table(first)
-    assert not (tmp_path / "batch/items/0003").exists(), "nothing starts past the cap"
-    finished = {i: (tmp_path / f"batch/items/{i:04d}/result.json").stat().st_mtime_ns for i in range(3)}
+    assert [outcome.status for outcome in first] == ["done", "done", "not started", "not started", "not started"]
+    assert ("budget: $0.1000 spent and 0 item(s) in flight at about $0.0500 each; one more would pass $0.1250 "
+            "(--budget-usd); 3 items not started") in out.getvalue()
+    assert "5 items, 0 failed, 3 not started" in summary_table(first)
+    assert not (tmp_path / "batch/items/0002").exists(), "nothing starts that would pass the cap"
+    finished = {i: (tmp_path / f"batch/items/{i:04d}/result.json").stat().st_mtime_ns for i in range(2)}
     stopped = json.loads((tmp_path / "batch/batch.json").read_text())["ledger"]
-    assert stopped["stopped"].startswith("budget reached") and stopped["usd"] == pytest.approx(3 * ITEM_USD)
+    assert stopped["stopped"].startswith("budget: ") and stopped["usd"] == pytest.approx(2 * ITEM_USD)
 
     same = run_batch(tmp_path / "batch", themes, context, 1, out=None, workers="threads",
                      budget=Budget(usd=2.5 * ITEM_USD))
-    assert [outcome.status for outcome in same][3:] == ["not started"] * 2, "the same cap starts nothing"
-    assert len(model.prompts) == 3
+    assert [outcome.status for outcome in same][2:] == ["not started"] * 3, "the same cap starts nothing"
+    assert len(model.prompts) == 2
 
     higher = run_batch(tmp_path / "batch", themes, context, 1, out=None, workers="threads",
                        budget=Budget(usd=10 * ITEM_USD))
-    assert [outcome.status for outcome in higher] == ["skipped (already done)"] * 3 + ["done"] * 2
+    assert [outcome.status for outcome in higher] == ["skipped (already done)"] * 2 + ["done"] * 3
     assert len(model.prompts) == 5, "finished items are never redone"
     for index, mtime in finished.items():
         assert (tmp_path / f"batch/items/{index:04d}/result.json").stat().st_mtime_ns == mtime
@@ -108,14 +110,13 @@ def test_a_budget_cap_stops_the_batch_keeps_what_finished_and_a_higher_cap_conti
 
 
 @extras.durable
-def test_a_token_cap_lets_the_items_in_flight_finish(scripted, tmp_path):
+def test_a_token_cap_starts_no_item_that_would_pass_it_even_with_items_in_flight(scripted, tmp_path):
     model = ScriptedChatModel(replies=[story_json()] * 6)
     context = scripted(model, ScriptedJudge([lambda point: "yes"]))
     outcomes = run_batch(tmp_path / "batch", ["a", "b", "c", "d", "e", "f"], context, 2, out=None,
                          workers="threads", budget=Budget(tokens=60))
-    statuses = [outcome.status for outcome in outcomes]
-    assert statuses.count("done") in (2, 3) and statuses.count("not started") == 6 - statuses.count("done")
-    assert all(outcome.ledger for outcome in outcomes if outcome.status == "done")
+    assert [outcome.status for outcome in outcomes] == ["done"] * 2 + ["not started"] * 4
+    assert sum(outcome.ledger["tokens_in"] + outcome.ledger["tokens_out"] for outcome in outcomes[:2]) == 60
 
 
 def test_a_dollar_cap_needs_a_price_for_every_paid_provider(scripted, tmp_path):

@@ -22,6 +22,7 @@ from storypainter.evaluation.report.reference import Reference
 from storypainter.evaluation.report.statistics import Interval, format_interval, summarize, summarize_reference
 from storypainter.evaluation.semantic import CAP, SemanticScore
 from storypainter.schema import CATEGORIES, CATEGORY_LABELS, DIMENSION_LABELS, DIMENSIONS, AlignmentReport
+from storypainter.text import terminal_safe
 
 CATEGORY_SHORT = {
     "time": "time",
@@ -198,13 +199,14 @@ def reference_line(reference: Reference) -> str:
 
 
 def to_table(evaluation: Evaluation, reference: Reference | None = None) -> str:
-    """A fixed-width table, one line per run, then the set's diversity and the human reference."""
+    """A fixed-width table, one line per run, then the set's diversity and the human reference; text from the
+    runs is shown with its control characters escaped (a title never drives the terminal)."""
     header = ["system", "title", "sem", "align", *CATEGORY_SHORT.values(), "rules", "words", "secs", "div"]
     lines = []
     for record in records(evaluation):
         lines.append([
-            record["system"],
-            record["title"][:28],
+            terminal_safe(record["system"]),
+            terminal_safe(record["title"][:28]),
             f"{record['semantic']:.1f}",
             _cell(record["alignment"]),
             *(_cell(record[f"alignment.{category}"]) for category in CATEGORIES),
@@ -223,7 +225,7 @@ def to_table(evaluation: Evaluation, reference: Reference | None = None) -> str:
             f"over {len(evaluation.rows)} stories"
         )
     if reference:
-        text.append(reference_line(reference))
+        text.append(terminal_safe(reference_line(reference)))
     return "\n".join(line.rstrip() for line in text) + "\n"
 
 
