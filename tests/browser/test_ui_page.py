@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from storypainter.batch import run_batch
 from storypainter.errors import StorypainterError
 from storypainter.runner import start_run
 from tests.browser.server_graph import XSS_TITLE
@@ -49,7 +51,13 @@ def details(page) -> str:
 
 
 def wait_finished(page) -> str:
-    page.wait_for_selector('#outcome[data-status="finished"]')
+    """The outcome line once the run finished; on a timeout, what the page showed instead."""
+    try:
+        page.wait_for_selector('#outcome[data-status="finished"]')
+    except PlaywrightTimeout:
+        shown = "\n".join(" ".join(line.values()) for line in progress(page))
+        pytest.fail(f"the run did not finish: {page.inner_text('#outcome')!r}; review shown: "
+                    f"{page.is_visible('#review')}; progress:\n{shown}", pytrace=False)
     return page.inner_text("#outcome")
 
 
@@ -92,22 +100,23 @@ def measure_latency(page, server, capsys) -> None:
 
 
 def test_approving_a_review_lets_the_run_continue(page, ui_server, shots):
-    open_generate(page, ui_server, "a lighthouse keeper's birthday", review=True)
+    open_generate(page, ui_server, "a bus stop at night", review=True)
     page.click("#start")
     page.wait_for_selector("#review-approve")
     assert page.inner_text("#review .story-title") == TITLE
+    page.click("#settings summary")
     page.screenshot(path=str(shots / "review.png"), full_page=True)
     page.click("#review-approve")
-    page.wait_for_selector("#review-keep")
+    page.wait_for_selector("#review-accept")
     assert "critic says" in page.inner_text("#review")
-    page.click("#review-keep")
+    page.click("#review-accept")
     wait_finished(page)
-    assert "reviewer: approve" in details(page)
-    assert nodes(page)[-3:] == ["painter", "critic", "finish"]
+    assert "reviewer: approve" in details(page) and "reviewer: accept" in details(page)
+    assert nodes(page)[-4:] == ["painter", "critic", "review_decision", "finish"]
 
 
 def test_rejecting_a_review_sends_the_story_back_and_the_run_continues(page, ui_server):
-    open_generate(page, ui_server, "a flooded street market", review=True)
+    open_generate(page, ui_server, "the last bus in the rain", review=True)
     page.click("#start")
     page.wait_for_selector("#review-reject")
     page.fill("#review-feedback", "make the night darker")
@@ -116,10 +125,24 @@ def test_rejecting_a_review_sends_the_story_back_and_the_run_continues(page, ui_
     assert "attempt 02" in page.inner_text("#review h3")
     assert "reviewer: reject (make the night darker)" in details(page)
     page.click("#review-approve")
-    page.click("#review-keep")
+    page.click("#review-accept")
     outcome = wait_finished(page)
     assert nodes(page).count("storyteller") == 2 and outcome.startswith("finished: best attempt 02")
     assert page.locator("#attempts .attempt").count() == 2
+
+
+def test_an_edited_story_is_the_one_painted(page, ui_server):
+    open_generate(page, ui_server, "a rainy night at the bus stop", review=True)
+    page.click("#start")
+    page.wait_for_selector("#review-approve")
+    page.click("#review summary")
+    story = json.loads(page.input_value("#review-story")) | {"title": "The Baker's Last Loaf"}
+    page.fill("#review-story", json.dumps(story))
+    page.click("#review-edit")
+    page.click("#review-accept")
+    wait_finished(page)
+    assert "reviewer: edit" in details(page)
+    assert page.inner_text('#attempts [data-attempt="1"] .story-title') == "The Baker's Last Loaf"
 
 
 def test_a_story_titled_with_a_script_renders_as_text(page, ui_server):
@@ -175,6 +198,21 @@ def test_a_finished_run_opens_from_the_gallery_with_its_attempts(page, ui_server
     attempt = page.locator("#detail-attempts .attempt").first
     assert attempt.locator(".story-title").inner_text() == TITLE
     assert attempt.locator(".chains li").count() == len(json.loads(story_json())["cors"])
+
+
+def test_a_batch_shows_its_items_and_progress(page, ui_server, scripted):
+    context = scripted(ScriptedChatModel(replies=[story_json()] * 6), out_dir=str(ui_server.out))
+    run_batch(ui_server.out / "kites", ["a batch kite", "a batch boat"], context, out=None, workers="threads")
+    page.goto(f"{ui_server.url}/ui#browse")
+    card = page.locator('.card[data-path="kites"]')
+    assert card.locator(".theme").inner_text() == "batch: a batch kite; a batch boat"
+    assert "2/2 finished" in card.inner_text()
+    card.click()
+    page.wait_for_selector("#detail-items .card")
+    assert page.locator("#detail-items .card .theme").all_inner_texts() == ["a batch kite", "a batch boat"]
+    page.click('#detail-items .card[data-path="kites/items/0001"]')
+    page.wait_for_selector("#detail-attempts .attempt")
+    assert page.inner_text("#detail-title") == "a batch boat"
 
 
 def test_the_page_refuses_files_outside_the_output_directory(page, ui_server):
