@@ -17,6 +17,10 @@ SHIPPED = (
     "storypainter/memory/data/seed_corpus.json",
     "storypainter/memory/data/teacher/part-01.jsonl",
     "storypainter/providers/llms/students/mini-storyteller.gguf",
+    "storypainter/ui/templates/index.html",  # the web page and its assets (no CDN)
+    "storypainter/ui/static/ui.js",
+    "storypainter/ui/static/ui.css",
+    "storypainter/ui/static/icon.svg",
 )
 
 
