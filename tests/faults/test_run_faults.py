@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import clean_env, free_port, manifest_of, only_run, storypainter, write_config
+from tests.faults.conftest import Finished, clean_env, free_port, manifest_of, only_run, storypainter, write_config
 
 
 def test_llm_server_down_fails_the_run_in_one_line(tmp_path):
@@ -119,28 +119,36 @@ def test_a_moved_unfinished_run_is_refused_and_resumes_once_back(tmp_path, fake_
 
 
 def test_two_resumes_of_one_run_never_run_together(tmp_path, fake_server):
-    base_url = fake_server(delay=6.0)
-    config = write_config(tmp_path, base_url, max_rounds=1)
-    command = [sys.executable, "-m", "storypainter.cli", "generate", "a kite", "--config", str(config), "--out", "runs"]
-    first = subprocess.Popen(command, cwd=tmp_path, env=clean_env(), stderr=subprocess.PIPE, text=True)
-    first.stderr.readline()  # "storypainter: 'a kite' -> <run dir>": the run holds its lock
+    config = write_config(tmp_path, fake_server(delay=8.0), max_rounds=1)
+    cli = [sys.executable, "-m", "storypainter.cli"]
+    generate = subprocess.Popen([*cli, "generate", "a kite", "--config", str(config), "--out", "runs"], cwd=tmp_path,
+                                env=clean_env(), stderr=subprocess.PIPE, text=True)
+    generate.stderr.readline()  # "storypainter: 'a kite' -> <run dir>": the run exists, its storyteller waits
+    generate.kill()
+    generate.wait()
     run_dir = only_run(tmp_path / "runs")
-    second = storypainter(["resume", str(run_dir)], tmp_path)
-    first.wait(timeout=120)
+    first = subprocess.Popen([*cli, "resume", str(run_dir)], cwd=tmp_path, env=clean_env(), stderr=subprocess.PIPE,
+                             text=True)
+    assert first.stderr.readline().startswith("storypainter: resuming"), "the first resume holds the lock"
+    second = storypainter(["resume", str(run_dir)], tmp_path)  # while the first waits on the storyteller
+    assert first.wait(timeout=120) == 0 and (run_dir / "result.json").is_file()
     assert second.code == 1
     assert "in use by another storypainter process" in second.one_line()
-    assert first.returncode == 0 and (run_dir / "result.json").is_file()
 
 
 def test_review_with_closed_stdin_fails_in_one_line(tmp_path, fake_server):
     config = write_config(tmp_path, fake_server(), max_rounds=1)
-    result = storypainter(["generate", "a kite", "--config", str(config), "--out", "runs", "--review", "--quiet"],
-                          tmp_path, stdin="")
+    command = [sys.executable, "-m", "storypainter.cli", "generate", "a kite", "--config", str(config), "--out", "runs",
+               "--review", "--quiet"]
+    done = subprocess.run(["sh", "-c", 'exec "$@" 0<&-', "sh", *command], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env=clean_env())  # file descriptor 0 closed, not just empty
+    result = Finished(done.returncode, done.stdout, done.stderr)
     assert result.code == 1
-    assert "review" in result.one_line()
+    assert "input ended while a review pause waited for an answer" in result.one_line()
     run_dir = only_run(tmp_path / "runs")
     assert manifest_of(run_dir)["status"] == "failed"
-    assert (run_dir / "attempts/01/story.json").is_file() or (run_dir / "request.json").is_file()
+    assert (run_dir / "attempts/01/story.json").is_file(), "the story written before the pause stays"
+    assert not (run_dir / "attempts/01/image.png").exists(), "nothing runs past an unanswered pause"
 
 
 def test_a_theme_that_is_not_utf8_is_refused_before_anything_is_written(tmp_path):

@@ -120,15 +120,20 @@ def test_ungrounded_and_restating_cors_are_rejected():
 
 def test_grounding_accepts_visible_text_and_objects():
     story = make_story(
+        objects=["sink", "cookie jar", "stool", "plate", "wall calendar"],  # only the objects name the calendar
         visible_text=[VisibleText(text="SLOW: SCHOOL ZONE", on="yellow road sign")],
         cors=[
             cor("location", ["SCHOOL ZONE sign"], "near a school"),
-            cor("time", ["wrapped presents"], "Christmas morning"),
+            cor("time", ["wall calendar"], "it is the first day of the month"),
+            cor("event", ["wrapped presents"], "it is Christmas morning"),
         ],
     )
     result = semantic_score(story)
-    assert result.per_dimension["location"] == 1
-    assert result.per_dimension["time"] == 0
+    assert result.per_dimension["location"] == 1, "a visible text is drawn"
+    assert result.per_dimension["time"] == 1, "an object is drawn"
+    assert result.per_dimension["event"] == 0, "nothing drawn names the presents"
+    assert result.rejected == ["wrapped presents -> it is Christmas morning: no clue names anything drawn "
+                               "in the picture"]
 
 
 def test_cors_per_dimension_lists_counted_cors_under_all_dimensions():

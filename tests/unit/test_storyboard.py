@@ -191,7 +191,12 @@ def test_emphasis_draws_a_highlight_and_is_reported():
 def test_painter_writes_a_png_atomically_and_reports_it(tmp_path):
     painter = StoryboardPainter(width=WIDTH, height=HEIGHT)
     path = tmp_path / "attempts" / "01" / "image.png"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"the picture of an earlier paint")
+    (tmp_path / "reader.png").hardlink_to(path)  # a reader holding the old file
     rendered = painter.paint(story(), scene(), seed=7, path=path)
+    assert (tmp_path / "reader.png").read_bytes() == b"the picture of an earlier paint", "the old file is never torn"
+    assert path.stat().st_ino != (tmp_path / "reader.png").stat().st_ino, "a new file was renamed over the old one"
     assert painter.name == "storyboard"
     assert (rendered.backend, rendered.seed, rendered.width, rendered.height) == ("storyboard", 7, WIDTH, HEIGHT)
     assert rendered.path == str(path)
