@@ -131,6 +131,24 @@ def test_rejecting_a_review_sends_the_story_back_and_the_run_continues(page, ui_
     assert page.locator("#attempts .attempt").count() == 2
 
 
+def test_a_review_left_waiting_is_answered_after_a_reload(page, ui_server):
+    open_generate(page, ui_server, "a bus stop before dawn", review=True)
+    page.click("#start")
+    page.wait_for_selector("#review-approve")
+    page.goto(f"{ui_server.url}/ui#browse")
+    card = page.locator(".card", has_text="a bus stop before dawn")
+    assert card.locator(".badge.waiting").inner_text() == "waiting for review"
+    page.goto(f"{ui_server.url}/ui")
+    page.click('#paused-list a:has-text("a bus stop before dawn")')
+    page.wait_for_selector("#review-approve")
+    assert "attempt 01" in page.inner_text("#review h3")
+    assert page.inner_text('#attempts [data-attempt="1"] .story-title') == TITLE
+    page.click("#review-approve")
+    page.click("#review-accept")
+    assert wait_finished(page).startswith("finished: best attempt 01")
+    assert page.locator("#paused-list li", has_text="a bus stop before dawn").count() == 0
+
+
 def test_an_edited_story_is_the_one_painted(page, ui_server):
     open_generate(page, ui_server, "a rainy night at the bus stop", review=True)
     page.click("#start")

@@ -7,12 +7,14 @@
 const GRAPH = "storypainter";
 // "tasks": each node's start and its whole update (the server's "updates" keep only the output keys).
 const STREAM_MODES = ["tasks", "messages-tuple", "custom"];
+const SOURCE = "storypainter-ui"; // threads this page starts carry it (and their context) as metadata
 const OUT_DIR = document.body.dataset.outDir;
 const $ = (id) => document.getElementById(id);
 const timings = (window.uiTimings = { events: 0 });
 let watched = null; // the run being watched: thread, context, attempt, runPath, interrupt
 let galleryEntries = [];
 let schemaDefaults = {};
+let paused = new Map(); // run path -> thread id, for runs waiting for a review
 
 // ---------- small helpers ----------
 
@@ -56,6 +58,8 @@ function relativeRun(runDir) {
   return runDir && runDir.startsWith(OUT_DIR + "/") ? runDir.slice(OUT_DIR.length + 1) : null;
 }
 
+const runApi = (path) => api(`/ui/api/runs/${path.split("/").map(encodeURIComponent).join("/")}`);
+
 // ---------- views ----------
 
 function show(view) {
@@ -67,7 +71,10 @@ function show(view) {
 
 function route() {
   const hash = location.hash || "#generate";
-  if (hash.startsWith("#run/")) {
+  if (hash.startsWith("#review/")) {
+    show("generate");
+    openPaused(decodeURIComponent(hash.slice(8)));
+  } else if (hash.startsWith("#run/")) {
     show("browse");
     openDetail(decodeURIComponent(hash.slice(5)));
   } else if (hash === "#browse") {
@@ -161,7 +168,7 @@ async function startRun(event) {
   resetWatch();
   timings.submitAt = performance.now();
   try {
-    const thread = await api("/threads", { metadata: { source: "storypainter-ui" } });
+    const thread = await api("/threads", { metadata: { source: SOURCE, context } });
     watched = { thread: thread.thread_id, context, attempt: 0, runPath: null, interrupt: null };
     await streamRun({ input: { theme: $("theme").value } });
   } catch (error) {
@@ -196,6 +203,7 @@ async function streamRun(request) {
     $("start").disabled = false;
   }
   if (watched.interrupt) showReview(watched.interrupt);
+  loadPaused();
 }
 
 // The server-sent events of a streamed run, as [event name, decoded data].
@@ -251,7 +259,7 @@ async function failed(error) {
   let reason = `${error.error ? error.error + ": " : ""}${error.message || ""}`;
   if (watched.runPath) {
     try {
-      const run = await api(`/ui/api/runs/${watched.runPath.split("/").map(encodeURIComponent).join("/")}`);
+      const run = await runApi(watched.runPath);
       if (run.status === "failed" && run.reason) reason = run.reason;
     } catch (problem) {
       console.warn(problem);
@@ -373,7 +381,7 @@ function plainChains(story) {
 async function refreshAttempt(number, update) {
   if (watched.runPath) {
     try {
-      const run = await api(`/ui/api/runs/${watched.runPath.split("/").map(encodeURIComponent).join("/")}`);
+      const run = await runApi(watched.runPath);
       const view = (run.attempt_views || []).find((a) => a.number === number);
       if (view) return showAttempt(view);
     } catch (error) {
@@ -387,6 +395,54 @@ async function refreshAttempt(number, update) {
 }
 
 // ---------- review ----------
+
+function pendingReview(thread) {
+  for (const list of Object.values(thread.interrupts || {})) if (list.length) return list[0].value;
+  return null;
+}
+
+// The runs this page started that wait for a review (listed on Generate, marked in Browse).
+async function loadPaused() {
+  let threads = [];
+  try {
+    threads = await api("/threads/search", { status: "interrupted", metadata: { source: SOURCE }, limit: 50 });
+  } catch (error) {
+    console.warn(error);
+  }
+  paused = new Map();
+  const items = [];
+  for (const thread of threads) {
+    const pending = pendingReview(thread);
+    const values = thread.values || {};
+    if (!pending) continue;
+    const path = relativeRun(values.run_dir);
+    if (path) paused.set(path, thread.thread_id);
+    if (watched && watched.thread === thread.thread_id) continue;
+    items.push(el("li", {}, el("a", { href: `#review/${thread.thread_id}` }, values.theme || "(free theme)"),
+      ` waits for a review of attempt ${pad(pending.attempt)}'s ${pending.stage}`));
+  }
+  $("paused-list").replaceChildren(...items);
+  $("paused").hidden = !items.length;
+}
+
+// A paused run, reopened (after a reload, or from Browse): its attempts so far and its pending review.
+async function openPaused(threadId) {
+  resetWatch();
+  try {
+    const thread = await api(`/threads/${threadId}`);
+    const values = thread.values || {};
+    const pending = pendingReview(thread);
+    watched = { thread: threadId, context: (thread.metadata || {}).context || {}, attempt: pending ? pending.attempt : 0,
+      runPath: relativeRun(values.run_dir), interrupt: null };
+    $("run-name").textContent = values.run_dir || "";
+    if (watched.runPath) (await runApi(watched.runPath)).attempt_views.forEach(showAttempt);
+    if (pending) showReview(pending);
+    else setOutcome(thread.status, "nothing to review");
+  } catch (error) {
+    setOutcome("failed", error.message);
+  }
+  loadPaused();
+}
 
 function showReview(payload) {
   const box = $("review");
@@ -506,6 +562,7 @@ function textTable(entries) {
 // ---------- browse ----------
 
 async function loadGallery() {
+  await loadPaused();
   try {
     galleryEntries = (await api("/ui/api/runs")).entries;
   } catch (error) {
@@ -530,12 +587,15 @@ function runCard(entry) {
     url ? el("img", { src: url, alt: entry.theme, loading: "lazy" }) : el("div", { class: "no-picture" }, "no picture"),
     el("p", { class: "theme" }, entry.kind === "batch" ? `batch: ${entry.theme}` : entry.theme || "(free theme)"),
     el("p", {}, el("span", { class: `badge ${entry.status.replace(/\s/g, "-")}` }, entry.status),
+      paused.has(entry.path) ? el("span", { class: "badge waiting" }, "waiting for review") : null,
       entry.score === null || entry.score === undefined ? "" : ` score ${fixed(entry.score, 3)}`),
     progress,
     entry.reason ? el("p", { class: "reason" }, entry.reason) : null,
   ];
   if (!entry.path) return el("div", { class: "card" }, body);
-  return el("a", { class: "card", href: `#run/${encodeURIComponent(entry.path)}`, "data-path": entry.path }, body);
+  const review = paused.get(entry.path);
+  const href = review ? `#review/${review}` : `#run/${encodeURIComponent(entry.path)}`;
+  return el("a", { class: "card", href, "data-path": entry.path }, body);
 }
 
 async function openDetail(path) {
@@ -547,7 +607,7 @@ async function openDetail(path) {
   $("detail-title").textContent = path;
   let run;
   try {
-    run = await api(`/ui/api/runs/${path.split("/").map(encodeURIComponent).join("/")}`);
+    run = await runApi(path);
   } catch (error) {
     $("detail-status").textContent = error.message;
     return;
@@ -570,4 +630,11 @@ $("filter").addEventListener("input", renderGallery);
 $("refresh").addEventListener("click", loadGallery);
 window.addEventListener("hashchange", route);
 loadSettings();
+loadPaused();
 route();
+// Browse keeps itself current while something in it is still running.
+setInterval(() => {
+  if (!$("browse").hidden && !$("gallery").hidden && galleryEntries.some((entry) => entry.status === "running")) {
+    loadGallery();
+  }
+}, 5000);
