@@ -57,10 +57,21 @@ def test_constrained_decoding_gives_schema_valid_stories():
 
 
 def test_compact_schema_compiles_to_a_llama_grammar():
+    import llama_cpp
     from llama_cpp import LlamaGrammar
 
+    vocab = llama_cpp.Llama(model_path=str(resolve_model_path("smollm2")), vocab_only=True, verbose=False)._model.vocab
+
+    def compiles(gbnf: str) -> bool:
+        """Whether llama.cpp's own parser builds a sampler from the grammar (LlamaGrammar itself parses nothing)."""
+        sampler = llama_cpp.llama_sampler_init_grammar(vocab, gbnf.encode(), b"root")
+        if sampler:
+            llama_cpp.llama_sampler_free(sampler)
+        return bool(sampler)
+
     grammar = LlamaGrammar.from_json_schema(json.dumps(compact_schema(wire_schema(Story))), verbose=False)
-    assert grammar is not None
+    assert compiles(grammar._grammar)
+    assert not compiles(grammar._grammar.replace("::=", "==", 1)), "a broken grammar is told apart"
 
 
 def test_truncated_gguf_gives_one_line_error(tmp_path):

@@ -221,12 +221,18 @@ def test_a_budget_cap_stops_a_ray_batch_and_a_higher_cap_continues(tmp_path, fak
 
 
 @ray
-def test_an_address_nobody_answers_on_is_one_line_at_once(tmp_path):
+def test_an_address_nobody_answers_on_is_one_line_at_once(tmp_path, capsys):
     from storypainter.cli import main
 
     config = tmp_path / "config.yaml"
     config.write_text("llm: openai:fake\nllm_options: {base_url: 'http://127.0.0.1:9/v1'}\nembeddings: hash\n")
+    address = f"127.0.0.1:{free_port()}"
     started = time.time()
-    code = main(["batch", "--count", "1", "--engine", "ray", "--address", f"127.0.0.1:{free_port()}",
+    code = main(["batch", "--count", "1", "--engine", "ray", "--address", address,
                  "--out", str(tmp_path / "batch"), "--config", str(config)])
     assert code == 2 and time.time() - started < 30
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"storypainter: error: engine ray, --address {address}: nothing answers there (")
+    assert lines[0].endswith("is the cluster up (ray start --head)?")
+    assert not (tmp_path / "batch").exists()
