@@ -93,7 +93,7 @@ def _known_fault(error: BaseException) -> str | None:
     if isinstance(error, ConnectionError) or "ConnectError" in kind or "APIConnectionError" in kind:
         return f"cannot reach the model server ({error}); is it running, and is base_url right?"
     if isinstance(error, TimeoutError) or "Timeout" in kind:
-        return "the model server did not answer in time (llm_options.timeout); try again or raise the timeout"
+        return "the model server did not answer in time (the timeout setting); try again or raise it (--timeout)"
     if isinstance(error, EOFError):
         return "input ended while a review pause waited for an answer (run --review on a terminal)"
     if isinstance(error, UnicodeError):

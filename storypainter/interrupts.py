@@ -4,8 +4,8 @@
 main thread: the runner marks its run ``interrupted``, a batch marks every item it had in
 flight, and the command exits 130 (SIGINT) or 143 (SIGTERM) without waiting for threads
 still blocked in a network read (``leave``). Should the way out itself block (a library
-joining a thread stuck in a read), a watchdog marks the runs this process holds
-(``holding``) and ends the process after ``GRACE_SECONDS``.
+joining a thread stuck in a read, as LangGraph's executor does on its way out), a watchdog
+marks the runs this process holds (``holding``) and ends the process after ``GRACE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from storypainter.runs import mark_unfinished
 
-GRACE_SECONDS = 3.0
+GRACE_SECONDS = 2.0
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 _held: dict[Path, None] = {}
@@ -97,7 +97,7 @@ def _watchdog(signum: int) -> None:
     why = str(Interrupted(signum))
     for run_dir in held:
         mark_unfinished(run_dir, why)
-    report(why)
+    report(str(Interrupted(signum, f"continue with: storypainter resume {held[0]}")) if len(held) == 1 else why)
     _exit(128 + signum)
 
 

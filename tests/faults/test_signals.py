@@ -145,5 +145,6 @@ def test_a_signal_ends_a_batch_and_marks_every_item_in_flight(tmp_path, hung, wo
     assert seconds < SIGNAL_SECONDS, f"took {seconds:.1f} s"
     assert last_line(stderr).startswith(f"storypainter: interrupted by {signal.Signals(signum).name}")
     assert wait_until_gone(str(batch), seconds=5) == []
-    statuses = {path.parent.name: json.loads(path.read_text())["status"] for path in batch.glob("items/*/manifest.json")}
+    manifests = batch.glob("items/*/manifest.json")
+    statuses = {path.parent.name: json.loads(path.read_text())["status"] for path in manifests}
     assert len(statuses) == 2 and set(statuses.values()) == {"interrupted"}, statuses
