@@ -104,10 +104,17 @@ def run_summary(root: Path, run_dir: Path) -> dict[str, Any]:
     }
 
 
-def chain_marks(critique: dict[str, Any], count: int) -> list[dict[str, float]]:
-    """Per-chain marks when critique.json holds them (a list as long as the story's chains, under
-    ``chains``, ``chain_coherence`` or ``coherence``, at its top or in its report or check: numbers,
-    or objects whose numeric fields are the marks); empty marks otherwise."""
+def chain_text(chain: dict[str, Any]) -> str:
+    """'clue + clue -> conclusion', as ``ChainOfReasoning`` prints itself."""
+    return " + ".join(str(clue) for clue in as_list(chain.get("clues"))) + " -> " + str(chain.get("conclusion", ""))
+
+
+def chain_marks(critique: dict[str, Any], chains: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-chain marks when critique.json holds them: a list under ``chains``, ``chain_coherence`` or
+    ``coherence``, at its top or in its report or check (the coherence judge writes ``check.chains``).
+    Objects are matched to the story's chains by their ``chain`` text, else by position when there is
+    one per chain; their numeric fields are the marks, a ``reason`` the note. Nothing found: no marks."""
+    empty = [{"marks": {}, "note": ""} for _ in chains]
     for holder in (critique, critique.get("report"), critique.get("check")):
         if not isinstance(holder, dict):
             continue
@@ -115,16 +122,23 @@ def chain_marks(critique: dict[str, Any], count: int) -> list[dict[str, float]]:
             value = holder.get(key)
             if isinstance(value, dict):
                 value = value.get("chains", value.get("scores"))
-            if count and isinstance(value, list) and len(value) == count:
-                return [marks_of(item, "coherence" if "coherence" in key else "mark") for item in value]
-    return [{} for _ in range(count)]
+            if not isinstance(value, list) or not value:
+                continue
+            label = "coherence" if "coherence" in key else "mark"
+            by_text = {str(item["chain"]): item for item in value if isinstance(item, dict) and item.get("chain")}
+            if by_text:
+                return [mark_view(by_text.get(chain_text(chain)), label) for chain in chains]
+            if len(value) == len(chains):
+                return [mark_view(item, label) for item in value]
+    return empty
 
 
-def marks_of(item: Any, label: str) -> dict[str, float]:
+def mark_view(item: Any, label: str) -> dict[str, Any]:
     if isinstance(item, dict):
-        return {str(key): value for key, raw in item.items() if (value := number(raw)) is not None}
+        marks = {str(key): value for key, raw in item.items() if (value := number(raw)) is not None}
+        return {"marks": marks, "note": str(item.get("reason") or ""), "flag": item.get("coherent")}
     value = number(item)
-    return {} if value is None else {label: value}
+    return {"marks": {} if value is None else {label: value}, "note": "", "flag": None}
 
 
 def chain_views(story: dict[str, Any], critique: dict[str, Any]) -> list[dict[str, Any]]:
@@ -137,12 +151,11 @@ def chain_views(story: dict[str, Any], critique: dict[str, Any]) -> list[dict[st
         if isinstance(point, dict) and verdict.get("level") != "ocr":
             verdicts.setdefault(str(point.get("clue", "")), verdict)
     views = []
-    for chain, marks in zip(chains, chain_marks(critique, len(chains)), strict=True):
+    for chain, marks in zip(chains, chain_marks(critique, chains), strict=True):
         clues = [str(clue) for clue in as_list(chain.get("clues"))]
         views.append({"dimension": str(chain.get("dimension", "")), "clues": clues,
                       "conclusion": str(chain.get("conclusion", "")),
-                      "verdict": verdicts.get(" + ".join(clue.strip() for clue in clues if clue.strip())),
-                      "marks": marks})
+                      "verdict": verdicts.get(" + ".join(clue.strip() for clue in clues if clue.strip())), **marks})
     return views
 
 

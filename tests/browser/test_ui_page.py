@@ -14,13 +14,15 @@ from storypainter.batch import run_batch
 from storypainter.errors import StorypainterError
 from storypainter.runner import start_run
 from tests.browser.server_graph import XSS_TITLE
+from tests.extras import needs
 from tests.fakes import ScriptedChatModel, story_json
 
 FLOW = ["planner", "retriever", "storyteller", "painter", "critic", "finish"]
 TITLE = json.loads(story_json())["title"]
 
 
-def open_generate(page, server, theme: str, llm: str = "scripted:story", review: bool = False) -> None:
+def open_generate(page, server, theme: str, llm: str = "scripted:story", review: bool = False,
+                  read_text: bool = False) -> None:
     """The page with its settings form filled in for a scripted, fast run."""
     page.goto(f"{server.url}/ui")
     page.wait_for_selector("#setting-llm", state="attached")
@@ -29,7 +31,7 @@ def open_generate(page, server, theme: str, llm: str = "scripted:story", review:
     for name, value in {"llm": llm, "embeddings": "hash", "memory_dir": str(server.memory), "width": "512",
                         "height": "352"}.items():
         page.fill(f"#setting-{name}", value)
-    page.set_checked("#setting-visible_text_check", False)
+    page.set_checked("#setting-visible_text_check", read_text)
     if page.locator("#setting-coherence").count():  # a learned judge is not what these tests are about
         page.fill("#setting-coherence", "off")
     page.set_checked("#setting-review", review)
@@ -61,8 +63,9 @@ def wait_finished(page) -> str:
     return page.inner_text("#outcome")
 
 
+@needs("ocr", "rapidocr_onnxruntime", "the visible text read back")
 def test_generate_shows_progress_tokens_picture_and_decision(page, ui_server, shots, capsys):
-    open_generate(page, ui_server, "a rainy bus stop")
+    open_generate(page, ui_server, "a rainy bus stop", read_text=True)
     page.click("#start")
     outcome = wait_finished(page)
     assert outcome.startswith("finished: best attempt 01")
@@ -75,7 +78,10 @@ def test_generate_shows_progress_tokens_picture_and_decision(page, ui_server, sh
     critic = next(line for line in progress(page) if line["node"] == "critic")
     action = critic["detail"].split("-> ")[1].split()[0]
     assert card.locator(".decision strong").inner_text() == action
-    assert set(card.locator("td.level").all_inner_texts()) == {"layout"}
+    assert set(card.locator("td.level").all_inner_texts()) == {"layout", "ocr"}
+    assert "legible" in critic["detail"]
+    written, _, status, _, _ = card.locator("table.texts tbody tr").first.locator("td").all_inner_texts()
+    assert written == "LAST BUS 23:10" and status in ("found", "garbled", "missing")
     assert card.locator(".chains .mark").count() >= 1, "chains carry the critic's marks"
     page.click("#settings summary")  # folded, so the picture shows what is watched
     page.screenshot(path=str(shots / "generate.png"), full_page=True)
@@ -231,6 +237,26 @@ def test_a_batch_shows_its_items_and_progress(page, ui_server, scripted):
     page.click('#detail-items .card[data-path="kites/items/0001"]')
     page.wait_for_selector("#detail-attempts .attempt")
     assert page.inner_text("#detail-title") == "a batch boat"
+
+
+def test_a_chains_coherence_marks_show_beside_it(page, ui_server):
+    """Whatever per-chain marks critique.json holds (here the coherence judge's check.chains) are shown."""
+    story = json.loads(story_json())
+    chains = [{"chain": " + ".join(cor["clues"]) + " -> " + cor["conclusion"], "dimension": cor["dimension"],
+               "coherence": 0.25 if number == 0 else 0.875, "coherent": number != 0, "reason": f"reason {number}"}
+              for number, cor in enumerate(story["cors"])]
+    attempt = ui_server.out / "20261207-120000-judged-chains-abcdef" / "attempts" / "01"
+    attempt.mkdir(parents=True)
+    (attempt.parents[1] / "request.json").write_text(json.dumps({"theme": "judged chains", "context": {}}))
+    (attempt.parents[1] / "manifest.json").write_text(json.dumps({"status": "running"}))
+    (attempt / "story.json").write_text(json.dumps(story))
+    (attempt / "critique.json").write_text(json.dumps({"score": 0.5, "check": {"chains": chains}}))
+    page.goto(f"{ui_server.url}/ui#run/{attempt.parents[1].name}")
+    marks = page.locator("#detail-attempts .chains .mark.coherence")
+    marks.first.wait_for()
+    assert marks.all_inner_texts() == ["coherence 0.25"] + ["coherence 0.88"] * (len(chains) - 1)
+    assert marks.first.get_attribute("class").split() == ["mark", "coherence", "incoherent"]
+    assert marks.first.get_attribute("title") == "reason 0"
 
 
 def test_the_page_refuses_files_outside_the_output_directory(page, ui_server):

@@ -71,14 +71,21 @@ def test_a_failed_run_shows_its_one_line_reason_and_a_broken_file_names_itself(t
 
 
 def test_chains_carry_the_critics_verdict_and_any_per_chain_marks(tmp_path):
+    def marks(critique):
+        return [chain["marks"] for chain in chain_views(STORY, critique)]
+
     plain = chain_views(STORY, CRITIQUE)
     assert [chain["verdict"]["answer"] if chain["verdict"] else None for chain in plain] == ["yes", None]
-    assert [chain["marks"] for chain in plain] == [{}, {}]
-    scored = chain_views(STORY, CRITIQUE | {"chains": [{"coherence": 0.9, "label": "x"}, {"coherence": 0.2}]})
-    assert [chain["marks"] for chain in scored] == [{"coherence": 0.9}, {"coherence": 0.2}]
-    listed = chain_views(STORY, CRITIQUE | {"report": CRITIQUE["report"] | {"chain_coherence": [0.5, 1]}})
-    assert [chain["marks"] for chain in listed] == [{"coherence": 0.5}, {"coherence": 1.0}]
-    assert [chain["marks"] for chain in chain_views(STORY, {"chains": [0.5]})] == [{}, {}]  # not one per chain
+    assert marks(CRITIQUE) == [{}, {}]
+    judged = CRITIQUE | {"check": {"chains": [  # the coherence judge's marks, matched by the chain's text
+        {"chain": "trophy -> she won", "coherence": 0.2, "coherent": False, "reason": "weak"},
+        {"chain": "LAST BUS 23:10 sign + dark sky -> it is late", "coherence": 0.9, "coherent": True}]}}
+    assert marks(judged) == [{"coherence": 0.9}, {"coherence": 0.2}]
+    assert [(chain["flag"], chain["note"]) for chain in chain_views(STORY, judged)] == [(True, ""), (False, "weak")]
+    listed = CRITIQUE | {"report": CRITIQUE["report"] | {"chain_coherence": [0.5, 1]}}
+    assert marks(listed) == [{"coherence": 0.5}, {"coherence": 1.0}]
+    assert marks({"chains": [0.5]}) == [{}, {}]  # neither one per chain nor named: left out
+    assert marks({"check": {"chains": None}}) == [{}, {}]
 
 
 def test_a_batch_shows_its_items_and_progress(tmp_path):

@@ -539,7 +539,9 @@ function chainList(chains) {
     (chain.clues || []).join(" + "), " → ", chain.conclusion,
     chain.verdict ? el("span", { class: `mark ${chain.verdict.answer}`, title: chain.verdict.evidence || "" },
       `${chain.verdict.answer} (${chain.verdict.level})`) : null,
-    Object.entries(chain.marks || {}).map(([name, value]) => el("span", { class: "mark coherence" }, `${name} ${fixed(value)}`)))));
+    Object.entries(chain.marks || {}).map(([name, value]) => el("span", {
+      class: `mark coherence${chain.flag === false ? " incoherent" : ""}`, title: chain.note || null,
+    }, `${name} ${fixed(value)}`)))));
 }
 
 function verdictTable(verdicts) {
