@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from storypainter.batch import run_batch
 from storypainter.errors import StorypainterError
@@ -54,6 +53,8 @@ def details(page) -> str:
 
 def wait_finished(page) -> str:
     """The outcome line once the run finished; on a timeout, what the page showed instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # dev extra; its absence: conftest's line
+
     try:
         page.wait_for_selector('#outcome[data-status="finished"]')
     except PlaywrightTimeout:
