@@ -101,6 +101,7 @@ def measure_latency(page, server, capsys) -> None:
         "first_line_after_its_event_received_ms": round(timings["firstLineAt"] - timings["firstEventAt"], 1),
         "first_line_painted_after_event_ms": round(timings["firstLinePaintedAt"] - timings["firstEventAt"], 1),
         "first_line_after_click_ms": round(timings["firstLineAt"] - timings["submitAt"], 1),
+        "first_token_after_click_ms": round(timings["firstTokenAt"] - timings["submitAt"], 1),
     }
     with capsys.disabled():
         print(f"\nui latency: {json.dumps(figures)}")

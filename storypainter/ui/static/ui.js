@@ -10,7 +10,7 @@ const STREAM_MODES = ["tasks", "messages-tuple", "custom"];
 const SOURCE = "storypainter-ui"; // threads this page starts carry it (and their context) as metadata
 const OUT_DIR = document.body.dataset.outDir;
 const $ = (id) => document.getElementById(id);
-const timings = (window.uiTimings = { events: 0 });
+const timings = (window.uiTimings = {}); // read by the browser tests (first event, line, token)
 let watched = null; // the run being watched: thread, context, attempt, runPath, interrupt
 let galleryEntries = [];
 let schemaDefaults = {};
@@ -230,7 +230,6 @@ async function* serverEvents(response) {
 }
 
 function handleEvent(name, data) {
-  timings.events += 1;
   if (name === "tasks") onTask(data);
   else if (name === "messages") {
     const [chunk, meta] = data;
