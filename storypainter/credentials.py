@@ -6,11 +6,11 @@ before a run directory exists); secrets come from environment variables only
 (``llm_options.api_key_env``). Looks like a credential, at any depth of ``llm_options`` /
 ``painter_options`` (headers, query parameters, nested clients) and in ``chroma_url``:
 
-- a key whose name, lower-cased without ``-``, ``_``, ``.`` and spaces, contains ``token``
-  (not ``tokens``, a count such as ``max_tokens``), ``secret``, ``passw``, ``authoriz``,
-  ``authentic``, ``credential`` or ``cookie``, or is or ends in ``key`` or ``auth``
-  (``api-key``, ``apiKey``, ``X-Api-Key``, ``key``); names of environment variables
-  (ending in ``env``, such as ``api_key_env``) are not;
+- a key whose name, lower-cased, contains ``token`` (not ``tokens``, a count such as
+  ``max_tokens``), ``secret``, ``passw``, ``authoriz``, ``authentic``, ``credential`` or
+  ``cookie``, or ends in ``key`` or ``auth`` (``api-key``, ``apiKey``, ``X-Api-Key``,
+  ``key``); names of environment variables (ending in ``env``, such as ``api_key_env``)
+  are not;
 - a URL with user info (``http://user:pass@host``) or a query parameter with such a name
   (``?key=...``, ``?token=...``);
 - a value that is an authorization scheme and one long opaque word (``Bearer <16+
@@ -30,12 +30,11 @@ SECRET_ENDINGS = ("key", "auth")
 # a scheme and one long opaque word ('Basic shapes' is a prompt, not a header), or a key's prefix
 SECRET_VALUE = re.compile(r"^\s*(bearer|basic)\s+[A-Za-z0-9+/=._~-]{16,}\s*$|^(sk|rk|pk)-[A-Za-z0-9_-]{16,}"
                           r"|^(gh[pousr]|hf|xox[abpr])_[A-Za-z0-9_-]{16,}", re.IGNORECASE)
-NAME_NOISE = re.compile(r"[-_.\s]")
 
 
 def secret_name(name: str) -> bool:
     """Whether a setting's name is a credential's (``api-key``, ``Authorization``, ``token``, ...)."""
-    plain = NAME_NOISE.sub("", str(name).lower())
+    plain = str(name).lower()
     if plain.endswith("env"):
         return False
     return ("token" in plain.replace("tokens", "") or any(part in plain for part in SECRET_PARTS)
