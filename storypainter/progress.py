@@ -38,7 +38,8 @@ def describe_update(node: str, update: dict[str, Any]) -> str | None:
         decision, report = update["decision"], update["report"]
         alignment = "n/a" if report.overall is None else f"{report.overall:.2f}"
         reasons = "; ".join(decision.reasons)[:120]
-        detail = f"alignment {alignment}{legible_text(report)} -> {decision.action} ({reasons})"
+        chains = coherent_chains(update.get("check"))
+        detail = f"alignment {alignment}{legible_text(report)}{chains} -> {decision.action} ({reasons})"
     elif node == "finish" and update.get("result"):
         detail = f"best attempt {update['result'].best_attempt:02d}"
     elif node.startswith("review") and (update.get("story_review") or update.get("decision")):
@@ -53,6 +54,22 @@ def legible_text(report: Any) -> str:
     """', text 1/2 legible' from the report's visible-text (ocr) verdicts, or '' when there are none."""
     texts = [verdict for verdict in report.verdicts if verdict.level == "ocr"]
     return f", text {sum(verdict.answer == 'yes' for verdict in texts)}/{len(texts)} legible" if texts else ""
+
+
+def coherent_chains(check: Any) -> str:
+    """', chains 3/5 coherent' from a story check's coherence marks, or '' when it has none."""
+    marks = check.chains if check is not None else []
+    return f", chains {sum(mark.coherent for mark in marks)}/{len(marks)} coherent" if marks else ""
+
+
+def chain_lines(check: Any) -> list[str]:
+    """The summary's chain lines: each chain with its coherence, weakest first."""
+    if check is None or not check.chains:
+        return []
+    lines = [f"chains   {coherent_chains(check).removeprefix(', chains ')} (judge {check.coherence_judge})"]
+    for mark in sorted(check.chains, key=lambda mark: mark.coherence):
+        lines.append(f"         {mark.coherence:.2f} {'ok ' if mark.coherent else 'NO '} {mark.chain}")
+    return lines
 
 
 def summary(values: dict[str, Any], elapsed: float) -> str:
@@ -75,6 +92,8 @@ def summary(values: dict[str, Any], elapsed: float) -> str:
         if texts:
             read = "; ".join(f"{verdict.key_point.clue}: {verdict.evidence}" for verdict in texts)
             lines.append(f"text     {legible_text(report).removeprefix(', text ')} ({read})")
+    best = [attempt for attempt in values.get("attempts", []) if attempt.number == result.best_attempt]
+    lines += chain_lines(best[0].check if best else None)
     seconds = read_json(Path(result.run_dir) / "manifest.json").get("node_seconds", {})
     timings = ", ".join(f"{node} {value:.2f}s" for node, value in seconds.items())
     lines.append(f"time     {timings}; total {elapsed:.1f}s")

@@ -241,14 +241,29 @@ class AlignmentReport(Frozen):
 
 
 class RuleViolation(Frozen):
-    rule: Literal["single_moment", "no_dialogue", "enough_cors", "not_copied", "painter_refused", "offensive"]
+    rule: Literal[
+        "single_moment", "no_dialogue", "enough_cors", "not_copied", "painter_refused", "offensive",
+        "incoherent_chain", "off_theme",
+    ]
     detail: str
+
+
+class ChainMark(Frozen):
+    """The coherence judge's mark for one chain: does its conclusion follow from its clues?"""
+
+    chain: str = Field(description="'clue + clue -> conclusion'")
+    dimension: Dimension
+    coherence: float = Field(ge=0, le=1, description="probability that the conclusion follows from the clues")
+    coherent: bool
+    reason: str = ""
 
 
 class StoryCheck(Frozen):
     violations: list[RuleViolation] = Field(default_factory=list)
     semantic_score: float = 0.0
     copy_overlap: float = 0.0
+    chains: list[ChainMark] = Field(default_factory=list, description="coherence per chain, in story order")
+    coherence_judge: str = ""
 
     @property
     def passed(self) -> bool:

@@ -13,6 +13,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from storypainter.agent.context import Context
 from storypainter.providers import registry
+from tests.fakes import ScriptedCoherence
 
 
 @pytest.fixture
@@ -21,15 +22,18 @@ def scripted(tmp_path):
     registry.clear_cache()
     installed = {}
 
-    def setup(model, judge=None, **overrides) -> Context:
+    def setup(model, judge=None, coherence=None, **overrides) -> Context:
+        coherence = coherence or ScriptedCoherence()
         registry.register_llm("scripted", lambda name, options, context: model)
+        registry.register_coherence_judge("scripted", lambda name, context, get_llm: coherence)
         if judge is not None:
             registry.register_judge("scripted", lambda name, options, context, get_llm: judge)
-        installed.update(model=model, judge=judge)
+        installed.update(model=model, judge=judge, coherence=coherence)
         settings = dict(
             llm="scripted:story", judge="scripted" if judge is not None else "layout", embeddings="hash",
             painter="storyboard", out_dir=str(tmp_path / "runs"), memory_dir=str(tmp_path / "memory"),
             retrieval="random", examples_k=2, max_rounds=3, width=512, height=352, visible_text_check=False,
+            coherence="scripted", theme_check=False,  # scripted stories tell of a rainy bus stop whatever the theme
         )
         settings.update(overrides)
         return Context(**settings)

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from storypainter.schema import KeyPoint, Verdict
+from storypainter.schema import ChainMark, ChainOfReasoning, KeyPoint, Verdict
 
 
 class ScriptedChatModel(BaseChatModel):
@@ -61,6 +61,24 @@ class ScriptedJudge:
         answer_for = self.script[min(len(self.calls), len(self.script) - 1)]
         self.calls.append({"key_points": key_points, "image": image, "layout": layout})
         return [Verdict(key_point=point, answer=answer_for(point), judge=self.name) for point in key_points]
+
+
+class ScriptedCoherence:
+    """Marks each chain with ``coherence_of(chain)`` (0.9 for every chain by default) and records the calls."""
+
+    name = "scripted"
+
+    def __init__(self, coherence_of: Callable[[ChainOfReasoning], float] = lambda chain: 0.9, threshold: float = 0.5):
+        self.coherence_of, self.threshold = coherence_of, threshold
+        self.calls: list[list[str]] = []
+
+    def score(self, chains: list[ChainOfReasoning], context: str = "") -> list[ChainMark]:
+        self.calls.append([str(chain) for chain in chains])
+        marks = [(chain, self.coherence_of(chain)) for chain in chains]
+        return [ChainMark(chain=str(chain), dimension=chain.dimension, coherence=value,
+                          coherent=value >= self.threshold,
+                          reason="" if value >= self.threshold else "scripted: does not follow")
+                for chain, value in marks]
 
 
 def story_json(**changes: Any) -> str:

@@ -65,6 +65,11 @@ class Context:
     max_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] = setting(3, "attempt budget")
     alignment_threshold: Fraction = setting(0.75, "alignment the critic needs to accept")
     min_cors: Annotated[int, Field(ge=0, le=21)] = setting(3, "valid chains of reasoning a story needs")
+    coherence: str = setting(
+        "off", "chain-coherence judge: 'learned' (shipped, offline), 'llm:<provider string>' or 'off'")
+    theme_check: bool = setting(True, "send back a story that leaves its theme's place or time (evaluation/theme.py)")
+    coherence_threshold: Fraction = setting(0.5, "a chain counts (semantic score) and passes the critic only when "
+                                            "the judge gives it at least this probability of following from its clues")
     copy_threshold: Annotated[float, Field(gt=0, le=1)] = setting(0.35, "n-gram overlap that counts as copying")
     max_repairs: Annotated[int, Field(ge=0, le=5)] = setting(2, "re-asks after a malformed reply")
     temperature: Annotated[float, Field(ge=0, le=2)] = setting(0.7, "sampling temperature")

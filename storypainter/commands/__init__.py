@@ -4,4 +4,4 @@ Modules here import only argparse-level things at the top; heavy work is importe
 ``run`` so that ``storypainter --help`` stays fast.
 """
 
-COMMAND_MODULES = ("generate", "resume", "batch", "eval", "bench", "index", "distill", "ui")
+COMMAND_MODULES = ("generate", "resume", "batch", "eval", "bench", "index", "distill", "coherence", "ui")

@@ -163,13 +163,13 @@ def run_all(modes: list[str], seeds: list[int], themes: list[str], base, root: P
     return run_dirs
 
 
-def evaluate_modes(run_dirs: dict[str, list[Path]], embedder: str, k: int) -> dict:
-    """One Evaluation per mode over exactly the runs of this bench."""
+def evaluate_modes(run_dirs: dict[str, list[Path]], embedder: str, k: int, mark_chains=None) -> dict:
+    """One Evaluation per mode over exactly the runs of this bench (semantic: coherent chains only)."""
     from storypainter.evaluation.report import evaluate, load_runs
 
     evaluations = {}
     for mode, dirs in run_dirs.items():
-        rows, problems = load_runs(dirs)
+        rows, problems = load_runs(dirs, mark_chains)
         evaluations[mode] = evaluate(rows, problems, embedder, k)
     return evaluations
 
@@ -184,13 +184,13 @@ def bench_notes(args: argparse.Namespace, base, seeds: list[int], themes: list[s
     )
 
 
-def human_reference(source: str, size: int, embedder: str, k: int):
+def human_reference(source: str, size: int, embedder: str, k: int, mark_chains=None):
     """The reference row's scores (None for 'none'), its diversity matched to ``size`` stories per system."""
     from storypainter.evaluation.report import load_reference
 
     if source.lower() == "none":
         return None
-    reference = load_reference(source, embedder, k, match_size=size)
+    reference = load_reference(source, embedder, k, match_size=size, mark_chains=mark_chains)
     for problem in reference.problems:
         print(f"reference: skipped {problem}", file=sys.stderr)
     return reference
@@ -234,14 +234,18 @@ def run(args: argparse.Namespace) -> int:
     modes, themes = parse_modes(args.modes), read_themes(args.themes)
     if args.n < 1 or args.k < 1:
         raise ConfigError("-n and -k must be at least 1")
+    from storypainter.providers.judges.coherence import story_marker
+    from storypainter.providers.registry import get_coherence_judge
+
     base = load_context(args.config)
-    reference = human_reference(args.reference, args.n, base.embeddings, args.k)  # a bad source fails first
+    mark_chains = story_marker(get_coherence_judge(base))
+    reference = human_reference(args.reference, args.n, base.embeddings, args.k, mark_chains)  # bad source fails first
     require_durable()  # before any run: a run failed for a missing package would be reused by the next bench
     root = Path(args.out).expanduser().resolve()
     seeds = list(range(args.seed, args.seed + args.n))
     print(f"bench: {', '.join(modes)} x {args.n} seeds -> {root}", file=sys.stderr, flush=True)
     run_dirs = run_all(modes, seeds, themes, base, root)
-    evaluations = evaluate_modes(run_dirs, base.embeddings, args.k)
+    evaluations = evaluate_modes(run_dirs, base.embeddings, args.k, mark_chains)
     notes = bench_notes(args, base, seeds, themes, base.embeddings, args.k)
     write_reports(root, evaluations, notes, run_dirs, reference)
     print((root / "bench.md").read_text(encoding="utf-8"))

@@ -18,6 +18,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--format", default="table", help="comma-separated: table,csv,json,html (default: table)")
     parser.add_argument("--embeddings", default="minilm", help="minilm, hash or a sentence-transformers directory")
     parser.add_argument("-k", type=int, default=5, help="neighbours per story for diversity (default: 5)")
+    parser.add_argument("--coherence", help="chain-coherence judge for the semantic score: 'learned' (default), "
+                        "'llm:<provider string>' or 'off' (then the critic's own marks are used where runs have them)")
     parser.add_argument(
         "--reference", nargs="?", const="seed", metavar="SOURCE",
         help="score human annotations beside the runs: a CogBench-format .json file, or 'seed' "
@@ -53,6 +55,17 @@ def write_outputs(evaluation, formats: list[str], out_dir: Path, reference=None)
         print(f"wrote {path}", file=sys.stderr)
 
 
+def chain_marker(coherence: str | None):
+    """``story -> coherence marks`` from the judge ``coherence`` names (Context's default when None)."""
+    from storypainter.agent.context import Context
+    from storypainter.providers.judges.coherence import story_marker
+    from storypainter.providers.registry import get_coherence_judge, validate_provider_strings
+
+    context = Context() if coherence is None else Context(coherence=coherence)
+    validate_provider_strings(context)
+    return story_marker(get_coherence_judge(context))
+
+
 def run(args: argparse.Namespace) -> int:
     from storypainter.errors import ConfigError
     from storypainter.evaluation.report import evaluate, load_reference, load_runs
@@ -65,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         args.run_dirs, args.reference = [args.reference, *args.run_dirs], "seed"
     if not args.run_dirs and not args.reference:
         raise ConfigError("give run directories to evaluate, --reference, or both")
-    rows, problems = load_runs(args.run_dirs)
+    mark_chains = chain_marker(args.coherence)
+    rows, problems = load_runs(args.run_dirs, mark_chains)
     for problem in problems:
         print(f"storypainter: skipped {terminal_safe(problem)}", file=sys.stderr)
     if args.run_dirs and not rows:
@@ -73,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     reference = None
     if args.reference:
-        reference = load_reference(args.reference, args.embeddings, args.k, match_size=len(rows))
+        reference = load_reference(args.reference, args.embeddings, args.k, match_size=len(rows),
+                                   mark_chains=mark_chains)
         for problem in reference.problems:
             print(f"storypainter: reference: skipped {terminal_safe(problem)}", file=sys.stderr)
     write_outputs(evaluate(rows, problems, args.embeddings, args.k), formats, Path(args.out), reference)

@@ -55,6 +55,8 @@ class TrainSettings:
     beta: float = option(0.1, "DPO beta")
     logging_steps: int = option(1, "log the loss every N steps")
     save_steps: int = option(25, "checkpoint every N steps (a rerun resumes from the latest)")
+    eval_steps: int = option(0, "evaluate every N steps (0: only at the end)")
+    eval_limit: int = option(0, "evaluate on the first N evaluation records (0: all of them)")
     device: str = option("auto", "auto, cpu or cuda")
     progress: bool = option(True, "show a progress bar")
 
@@ -92,6 +94,8 @@ def load_splits(settings: TrainSettings) -> dict[str, Any]:
     if settings.eval_split is not None:
         whole = concatenate_datasets([split for split in splits.values() if split is not None])
         splits = resplit(whole, settings.eval_split, settings.seed)
+    if settings.eval_limit and splits["eval"] is not None:
+        splits["eval"] = splits["eval"].select(range(min(settings.eval_limit, len(splits["eval"]))))
     if len(splits["train"]) == 0:
         raise ConfigError(f"--data: no {settings.method} training records in {settings.data}")
     return splits
@@ -132,6 +136,7 @@ def common_arguments(settings: TrainSettings, checkpoints: Path) -> dict[str, An
         "logging_steps": settings.logging_steps,
         "save_strategy": "steps",
         "save_steps": settings.save_steps,
+        **({"eval_strategy": "steps", "eval_steps": settings.eval_steps} if settings.eval_steps else {}),
         "save_total_limit": 2,
         "report_to": "none",
         "seed": settings.seed,
@@ -173,6 +178,9 @@ def check_settings(settings: TrainSettings) -> None:
     for name in ("steps", "lora_r", "grad_accum", "max_length", "save_steps"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("eval_steps", "eval_limit"):
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least 0")
 
 
 def require_distill() -> None:
@@ -209,6 +217,7 @@ def train(settings: TrainSettings) -> dict[str, Any]:
         "settings": asdict(settings),
         "records": {split: 0 if data is None else len(data) for split, data in splits.items()},
         "train_loss": [entry["loss"] for entry in history if "loss" in entry],
+        "eval_loss": [[entry["step"], entry["eval_loss"]] for entry in history if "eval_loss" in entry],
         "eval": {key: value for key, value in evaluation.items() if isinstance(value, int | float)},
         "seconds": round(time.perf_counter() - started, 1),
     }

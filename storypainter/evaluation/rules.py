@@ -7,6 +7,10 @@
   line starting with a speaker and a colon. A quotation that is one of the story's visible
   texts is a sign, not dialogue.
 - ``enough_cors``: at least ``min_cors`` CoRs that count for ``evaluation.semantic``.
+- ``incoherent_chain``: every chain's conclusion follows from its clues (the coherence
+  judge's marks, when given); the detail names each chain that does not, and why.
+- ``off_theme``: with the run's theme given, the story keeps its place and time
+  (``evaluation.theme``).
 - ``not_copied``: the share of the description's word n-grams found in an example's
   description must not exceed ``copy_threshold``.
 - ``offensive``: no text the story shows or the painter draws has offensive or hateful
@@ -17,10 +21,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from storypainter.evaluation.content import offensive_texts
 from storypainter.evaluation.semantic import semantic_score
-from storypainter.schema import Example, RuleViolation, Story, StoryCheck
+from storypainter.evaluation.theme import theme_problems
+from storypainter.schema import ChainMark, Example, RuleViolation, Story, StoryCheck
 from storypainter.text import words
 
 SEQUENCE_MARKER = re.compile(
@@ -188,19 +194,52 @@ def _not_offensive(story: Story) -> list[RuleViolation]:
     ]
 
 
+def _coherent_chains(marks: Sequence[ChainMark]) -> list[RuleViolation]:
+    incoherent = [mark for mark in marks if not mark.coherent]
+    if not incoherent:
+        return []
+    listed = "; ".join(
+        f"'{mark.chain}' (coherence {mark.coherence:.2f}: {mark.reason or 'these clues do not lead a viewer there'})"
+        for mark in incoherent
+    )
+    detail = (f"{len(incoherent)} chain(s) of reasoning do not follow from their clues: {listed}. Rewrite each so "
+              "that its conclusion is what a viewer would infer from those visible clues, or give it clues that "
+              "show it")
+    return [RuleViolation(rule="incoherent_chain", detail=detail)]
+
+
+def _on_theme(theme: str, story: Story) -> list[RuleViolation]:
+    problems = theme_problems(theme, story)
+    if not problems:
+        return []
+    detail = f"the story leaves its theme {theme!r}: {'; '.join(problems)}. Keep the theme's place and time"
+    return [RuleViolation(rule="off_theme", detail=detail)]
+
+
 def check_story(
-    story: Story, examples: list[Example], min_cors: int = 3, copy_threshold: float = 0.35, ngram: int = 4
+    story: Story,
+    examples: list[Example],
+    min_cors: int = 3,
+    copy_threshold: float = 0.35,
+    ngram: int = 4,
+    marks: Sequence[ChainMark] | None = None,
+    theme: str = "",
 ) -> StoryCheck:
-    """Check ``story`` against the four rules; the result carries its semantic score and worst copy overlap."""
-    semantic = semantic_score(story)
+    """Check ``story`` against the rules; the result carries its semantic score, worst copy overlap and,
+    when ``marks`` (one coherence mark per chain) are given, the chains that do not follow; with a
+    ``theme``, whether the story keeps it."""
+    semantic = semantic_score(story, marks)
     overlaps = {example.id: ngram_overlap(story.description, example.description, ngram) for example in examples}
     violations = [
         *_single_moment(story),
         *_no_dialogue(story),
         *_enough_cors(sum(semantic.per_dimension.values()), semantic.rejected, min_cors),
+        *_coherent_chains(marks or []),
+        *_on_theme(theme, story),
         *_not_copied(overlaps, copy_threshold, ngram),
         *_not_offensive(story),
     ]
     return StoryCheck(
-        violations=violations, semantic_score=semantic.score, copy_overlap=max(overlaps.values(), default=0.0)
+        violations=violations, semantic_score=semantic.score, copy_overlap=max(overlaps.values(), default=0.0),
+        chains=list(marks or []),
     )

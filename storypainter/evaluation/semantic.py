@@ -12,7 +12,11 @@ A chain of reasoning (CoR) *counts* when it is
    (its words or the surface it is on), or the description;
 3. **distinct**: its conclusion is not a near-duplicate (content-word Jaccard similarity
    at least ``DUPLICATE_SIMILARITY``) of an already counted conclusion in the same
-   dimension, so a repeated inference counts once.
+   dimension, so a repeated inference counts once;
+4. **coherent**: when the chains' coherence marks are given (the critic and every
+   evaluator give them: ``providers/judges/coherence``), its conclusion follows from its
+   clues: coherence at least ``Context.coherence_threshold`` (0.5 by default). A
+   well-formed chain like ``NINJA TIME -> this is a marathon day`` no longer counts.
 
 At most ``CAP`` CoRs count per dimension::
 
@@ -26,9 +30,11 @@ stop-word list, with a possessive ``'s`` dropped and plural endings folded (``pu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import Field
 
-from storypainter.schema import DIMENSIONS, ChainOfReasoning, Frozen, Story
+from storypainter.schema import DIMENSIONS, ChainMark, ChainOfReasoning, Frozen, Story
 from storypainter.text import content_words
 
 CAP = 3
@@ -59,8 +65,12 @@ def _jaccard(left: set[str], right: set[str]) -> float:
     return len(left & right) / len(left | right) if left | right else 0.0
 
 
-def _rejection(cor: ChainOfReasoning, counted: list[ChainOfReasoning], drawable: set[str]) -> str | None:
+def _rejection(
+    cor: ChainOfReasoning, counted: list[ChainOfReasoning], drawable: set[str], mark: ChainMark | None
+) -> str | None:
     """Why ``cor`` does not count, or None when it does."""
+    if mark is not None and not mark.coherent:
+        return f"the conclusion does not follow from its clues (coherence {mark.coherence:.2f})"
     clue_words = [content_words(clue) for clue in cor.clues]
     conclusion = content_words(cor.conclusion)
     if not all(clue_words):
@@ -78,14 +88,18 @@ def _rejection(cor: ChainOfReasoning, counted: list[ChainOfReasoning], drawable:
     return None
 
 
-def _counted_and_rejected(story: Story) -> tuple[list[ChainOfReasoning], list[str]]:
+def _counted_and_rejected(
+    story: Story, marks: Sequence[ChainMark] | None
+) -> tuple[list[ChainOfReasoning], list[str]]:
     """The CoRs that count, in story order, and 'CoR: reason' for the rest."""
+    if marks is not None and len(marks) != len(story.cors):
+        raise ValueError(f"{len(marks)} coherence marks for {len(story.cors)} chains")
     drawable = drawable_words(story)
     counted: list[ChainOfReasoning] = []
     rejected: list[str] = []
-    for cor in story.cors:
+    for index, cor in enumerate(story.cors):
         same_dimension = [other for other in counted if other.dimension == cor.dimension]
-        reason = _rejection(cor, same_dimension, drawable)
+        reason = _rejection(cor, same_dimension, drawable, None if marks is None else marks[index])
         if reason is None:
             counted.append(cor)
         else:
@@ -97,15 +111,15 @@ def _by_dimension(cors: list[ChainOfReasoning]) -> dict[str, list[str]]:
     return {dimension: [str(cor) for cor in cors if cor.dimension == dimension] for dimension in DIMENSIONS}
 
 
-def cors_per_dimension(story: Story) -> dict[str, list[str]]:
-    """The CoRs that count (valid, grounded, distinct) as strings per dimension: all 7 keys, uncapped."""
-    counted, _ = _counted_and_rejected(story)
+def cors_per_dimension(story: Story, marks: Sequence[ChainMark] | None = None) -> dict[str, list[str]]:
+    """The CoRs that count (valid, grounded, distinct, coherent) as strings per dimension: all 7 keys, uncapped."""
+    counted, _ = _counted_and_rejected(story, marks)
     return _by_dimension(counted)
 
 
-def semantic_score(story: Story) -> SemanticScore:
-    """Score ``story`` as the module docstring documents."""
-    counted, rejected = _counted_and_rejected(story)
+def semantic_score(story: Story, marks: Sequence[ChainMark] | None = None) -> SemanticScore:
+    """Score ``story`` as the module docstring documents; ``marks``: one coherence mark per chain."""
+    counted, rejected = _counted_and_rejected(story, marks)
     per_dimension = {dimension: len(cors) for dimension, cors in _by_dimension(counted).items()}
     capped_total = sum(min(count, CAP) for count in per_dimension.values())
     return SemanticScore(

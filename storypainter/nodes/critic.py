@@ -10,10 +10,17 @@ not installed; ``visible_text_check: false`` turns it off): each becomes a key p
 ``visible_text_check`` (engine, thresholds, regions read, seconds, or why it was skipped).
 A text that is missing or garbled sends the picture back (``rerender``, the text
 emphasised); the same text failing in two attempts in a row sends the story back
-(``revise_story``: shorten it). The attempt's score (used to pick the best attempt when the
-budget runs out) is::
+(``revise_story``: shorten it).
 
-    score = 0.6 * alignment + 0.4 * semantic / 100 - 0.15 * rule violations   (floored at 0)
+Every chain gets a coherence mark from the judge ``Context.coherence`` names
+(``providers/judges/coherence``): critique.json's ``check.chains``. A chain below
+``coherence_threshold`` does not count for the semantic score and is an ``incoherent_chain``
+violation: the story goes back to the storyteller with each such chain named and why.
+The attempt's score (used to pick the best attempt) is::
+
+    score = 0.5 * alignment + 0.25 * semantic / 100 + 0.25 * mean coherence - 0.15 * rule violations
+
+floored at 0; with ``coherence: off`` the coherence weight goes to the semantic score.
 """
 
 from __future__ import annotations
@@ -31,11 +38,12 @@ from storypainter.ledger import judge_model, metered
 from storypainter.prompts import render
 from storypainter.providers.judges.ocr import VisibleTextCheck, skipped_check, text_verdicts
 from storypainter.providers.llms.structured import invoke_structured
-from storypainter.providers.registry import get_judge, get_llm
+from storypainter.providers.registry import get_coherence_judge, get_judge, get_llm
 from storypainter.runs import attempt_dir, write_json
 from storypainter.schema import (
     AlignmentReport,
     Attempt,
+    ChainMark,
     Decision,
     KeyPoint,
     RenderedImage,
@@ -45,7 +53,7 @@ from storypainter.schema import (
     Verdict,
 )
 
-ALIGNMENT_WEIGHT, SEMANTIC_WEIGHT, VIOLATION_PENALTY = 0.6, 0.4, 0.15
+ALIGNMENT_WEIGHT, SEMANTIC_WEIGHT, COHERENCE_WEIGHT, VIOLATION_PENALTY = 0.5, 0.25, 0.25, 0.15
 MAX_EMPHASIS = 6
 TEXT_FAILURES_BEFORE_REVISING = 2  # attempts in a row that fail the same visible text
 
@@ -56,7 +64,12 @@ class KeyPointList(BaseModel):
 
 def attempt_score(check: StoryCheck, report: AlignmentReport) -> float:
     alignment = report.overall or 0.0
-    raw = ALIGNMENT_WEIGHT * alignment + SEMANTIC_WEIGHT * check.semantic_score / 100
+    semantic = check.semantic_score / 100
+    if check.chains:
+        sense = COHERENCE_WEIGHT * sum(mark.coherence for mark in check.chains) / len(check.chains)
+    else:
+        sense = COHERENCE_WEIGHT * semantic
+    raw = ALIGNMENT_WEIGHT * alignment + SEMANTIC_WEIGHT * semantic + sense
     return round(max(0.0, raw - VIOLATION_PENALTY * len(check.violations)), 4)
 
 
@@ -132,6 +145,15 @@ def extract_key_points(story: Story, context: Context) -> list[KeyPoint]:
     return [point for point in reply.value.key_points if point.clue.strip()]  # type: ignore[attr-defined]
 
 
+def judge_chains(story: Story, context: Context, usage: list[dict]) -> tuple[list[ChainMark] | None, str]:
+    """Each chain's coherence mark (None when the judge is off) and the judge's name."""
+    judge = get_coherence_judge(context)
+    if judge is None:
+        return None, ""
+    with metered("critic", judge.name.removeprefix("llm:"), usage):
+        return judge.score(story.cors, story.description), judge.name
+
+
 def refused_check(error: str) -> StoryCheck:
     return StoryCheck(violations=[RuleViolation(rule="painter_refused", detail=f"the painter refused: {error}")])
 
@@ -168,7 +190,10 @@ def critic(state: State, runtime: Runtime[Context]) -> dict:
                 verdicts = judge.judge(key_points, image=image, layout=state["layout"], story=story)
         text_check, text = read_visible_text(story, image, key_points, context, runtime.stream_writer)
         report = score_alignment(verdicts + text, judge=judge.name, level=judge.level)
-        check = check_story(story, state.get("examples", []), context.min_cors, context.copy_threshold)
+        marks, coherence_judge = judge_chains(story, context, usage)
+        check = check_story(story, state.get("examples", []), context.min_cors, context.copy_threshold, marks=marks,
+                            theme=state.get("theme", "") if context.theme_check else "")
+        check = check.model_copy(update={"coherence_judge": coherence_judge})
     score = attempt_score(check, report)
     decision = decide(check, report, number, context, state.get("attempts", []))
     folder = attempt_dir(state["run_dir"], number)

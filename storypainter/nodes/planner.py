@@ -17,6 +17,7 @@ from storypainter.agent.context import Context
 from storypainter.agent.state import State
 from storypainter.config import check_theme
 from storypainter.errors import ConfigError
+from storypainter.evaluation.theme import names_a_time
 from storypainter.memory.self_memory import recent_settings
 from storypainter.runs import create_run, inside, read_json, write_json
 from storypainter.schema import DIMENSIONS, Plan
@@ -74,10 +75,13 @@ def choose_dimensions(rng: random.Random) -> list[str]:
 
 
 def choose_setting(theme: str, rng: random.Random, recent: list[str]) -> str:
-    """A place and moment consistent with the theme, avoiding recently used ones."""
+    """A place and moment consistent with the theme, avoiding recently used ones: a theme that names its own
+    time (a part of the day or a season: ``evaluation.theme``) is kept as it is, never given another."""
     used = " ".join(recent).lower()
     moments = [moment for moment in MOMENTS if moment.lower() not in used] or list(MOMENTS)
     moment = rng.choice(moments)
+    if theme and names_a_time(theme):
+        return theme
     if theme:
         return f"{theme}, at {moment}"
     places = [place for place in PLACES if place.lower() not in used] or list(PLACES)

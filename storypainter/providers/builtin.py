@@ -124,6 +124,25 @@ def ocr_judge(name: str, options: dict[str, Any], context, get_llm) -> Any:
     return OcrJudge(OcrReader())
 
 
+def learned_coherence(name: str, context, get_llm) -> Any:
+    """The shipped cross-encoder (needs the ``local`` extra's torch and transformers)."""
+    from storypainter.providers.judges.coherence import LearnedCoherence
+
+    return LearnedCoherence(threshold=context.coherence_threshold)
+
+
+def llm_coherence(provider: str, context, get_llm) -> Any:
+    """A chat model as coherence judge; it shares the storyteller's llm_options when it is the same provider."""
+    from storypainter.providers.judges.coherence import LlmCoherence
+
+    if not provider:
+        raise BackendError("coherence 'llm:' needs a provider string, e.g. 'llm:openai:gpt-4.1'")
+    options = context.llm_options if provider == context.llm else {}
+    return LlmCoherence(get_llm(provider, options, context), provider, context.coherence_threshold,
+                        context.max_repairs)
+
+
 LLMS = {"local": local_llm, "openai": openai_llm, "hf": hf_llm, "init_chat_model": any_chat_model}
 PAINTERS = {"storyboard": storyboard_painter, "diffusers": diffusers_painter, "openai-images": openai_images_painter}
 JUDGES = {"layout": layout_judge, "vlm": vlm_judge, "ocr": ocr_judge}
+COHERENCE_JUDGES = {"learned": learned_coherence, "llm": llm_coherence, "off": lambda name, context, get_llm: None}

@@ -52,6 +52,7 @@ KEY_ENV = {"openai": "OPENAI_API_KEY", "openai-images": "OPENAI_API_KEY", "anthr
 _llm_factories: dict[str, LlmFactory] = dict(builtin.LLMS)
 _painter_factories: dict[str, PainterFactory] = dict(builtin.PAINTERS)
 _judge_factories: dict[str, JudgeFactory] = dict(builtin.JUDGES)
+_coherence_factories: dict[str, Callable[..., Any]] = dict(builtin.COHERENCE_JUDGES)
 _replaced: set[str] = set()  # built-in prefixes a caller registered again (their checks no longer apply)
 _cache: dict[tuple, Any] = {}
 _cache_lock = threading.RLock()  # a factory may build another backend (a VLM judge its model)
@@ -68,6 +69,11 @@ def register_painter(prefix: str, factory: PainterFactory) -> None:
 
 def register_judge(prefix: str, factory: JudgeFactory) -> None:
     _judge_factories[prefix] = factory
+
+
+def register_coherence_judge(prefix: str, factory: Callable[..., Any]) -> None:
+    """``factory(name, context, get_llm)`` builds a judge with ``score(chains, context) -> list[ChainMark]``."""
+    _coherence_factories[prefix] = factory
 
 
 def split_provider(spec: str) -> tuple[str, str]:
@@ -111,6 +117,13 @@ def validate_provider_strings(context: Context) -> None:
     if judge_prefix == "vlm":
         options = context.llm_options if judge_name == context.llm else {}
         validate_llm_spec(judge_name, options, field="judge")
+    coherence_prefix, coherence_name = split_provider(context.coherence)
+    if coherence_prefix not in _coherence_factories:
+        raise ConfigError(f"coherence: unknown judge '{context.coherence}' "
+                          f"(known: {', '.join(sorted(_coherence_factories))})")
+    if coherence_prefix == "llm":
+        options = context.llm_options if coherence_name == context.llm else {}
+        validate_llm_spec(coherence_name, options, field="coherence")
 
 
 def _cached(key: tuple, build: Callable[[], Any]) -> Any:
@@ -143,6 +156,15 @@ def get_painter(spec: str, options: dict[str, Any], context: Context) -> Any:
 def get_judge(spec: str, context: Context) -> Any:
     prefix, name = split_provider(spec)
     return _cached(("judge", spec, context.embeddings), lambda: _judge_factories[prefix](name, {}, context, get_llm))
+
+
+def get_coherence_judge(context: Context) -> Any:
+    """The chain-coherence judge ``context.coherence`` names (None when it is ``off``), built once per process."""
+    prefix, name = split_provider(context.coherence)
+    if prefix not in _coherence_factories:
+        raise ConfigError(f"coherence: unknown judge '{context.coherence}'")
+    key = ("coherence", context.coherence, context.coherence_threshold, context.llm, _freeze(context.llm_options))
+    return _cached(key, lambda: _coherence_factories[prefix](name, context, get_llm))
 
 
 def clear_cache() -> None:

@@ -75,7 +75,8 @@ def test_bad_theme_exits_2(tmp_path, capsys, scripted, theme, expected):
 @extras.durable
 def test_theme_with_path_characters_stays_inside_the_output_directory(tmp_path, capsys, scripted):
     scripted(ScriptedChatModel(replies=[story_json()]), ScriptedJudge([lambda point: "yes"]))
-    config = write_config(tmp_path, "llm: scripted:story\njudge: scripted\nembeddings: hash\nwidth: 512\nheight: 352\n"
+    config = write_config(tmp_path, "llm: scripted:story\njudge: scripted\ncoherence: scripted\nembeddings: hash\n"
+                          "width: 512\nheight: 352\n"
                           f"memory_dir: {tmp_path / 'memory'}\n")
     out_dir = tmp_path / "runs"
     theme = "../../../etc/passwd/..\\..\\ a cat on /tmp"
@@ -92,7 +93,8 @@ def test_theme_with_path_characters_stays_inside_the_output_directory(tmp_path, 
 @extras.durable
 def test_runtime_failure_exits_1_and_marks_the_manifest(tmp_path, capsys, scripted):
     scripted(ScriptedChatModel(replies=["nope", "nope"]), ScriptedJudge([lambda point: "yes"]))
-    config = write_config(tmp_path, f"llm: scripted:story\njudge: scripted\nembeddings: hash\nmax_repairs: 1\n"
+    config = write_config(tmp_path, "llm: scripted:story\njudge: scripted\ncoherence: scripted\nembeddings: hash\n"
+                          "max_repairs: 1\n"
                           f"memory_dir: {tmp_path / 'memory'}\n")
     out_dir = tmp_path / "runs"
     code, _, err = run_cli(["generate", "a market", "--config", config, "--out", str(out_dir)], capsys)
@@ -106,7 +108,7 @@ def test_without_the_durable_extra_a_run_is_refused_in_one_line_and_writes_nothi
                                                                                     scripted):
     monkeypatch.setitem(sys.modules, "langgraph.checkpoint.sqlite", None)  # as if the extra were not installed
     scripted(ScriptedChatModel(replies=[story_json()]), ScriptedJudge([lambda point: "yes"]))
-    config = write_config(tmp_path, f"llm: scripted:story\njudge: scripted\nembeddings: hash\n"
+    config = write_config(tmp_path, f"llm: scripted:story\njudge: scripted\ncoherence: scripted\nembeddings: hash\n"
                           f"memory_dir: {tmp_path / 'memory'}\n")
     needs = "needs the durable extra: pip install 'storypainter[durable]'"
     for command in (["generate", "a market"], ["bench", "--modes", "naive", "-n", "1", "--reference", "none"]):

@@ -138,7 +138,8 @@ def test_the_batch_command_says_where_the_cap_stopped_it_and_exits_3(scripted, t
     model = ScriptedChatModel(replies=[story_json()] * 3)
     context = scripted(model, ScriptedJudge([lambda point: "yes"]))
     config = tmp_path / "config.yaml"
-    config.write_text(f"llm: scripted:story\njudge: scripted\nembeddings: hash\nmemory_dir: {context.memory_dir}\n"
+    config.write_text("llm: scripted:story\njudge: scripted\ncoherence: scripted\nembeddings: hash\n"
+                      f"memory_dir: {context.memory_dir}\n"
                       "width: 320\nheight: 224\n")
     args = ["batch", "--count", "3", "--out", str(tmp_path / "batch"), "--config", str(config),
             "--workers", "threads", "--budget-tokens", "30"]

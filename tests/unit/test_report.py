@@ -163,8 +163,8 @@ def test_eval_command_writes_every_format(runs, tmp_path, capsys):
     out = tmp_path / "report"
     (runs[0].parent / "junk-run").mkdir()
     (runs[0].parent / "junk-run" / "request.json").write_text("not json")
-    code = main(["eval", str(runs[0].parent), "--out", str(out), "--format", "table,csv,json,html",
-                 "--embeddings", "hash", "-k", "3"])
+    code = main(["eval", str(runs[0].parent), "--coherence", "scripted", "--out", str(out),
+                 "--format", "table,csv,json,html", "--embeddings", "hash", "-k", "3"])
     captured = capsys.readouterr()
     assert code == 0
     assert "skipped" in captured.err and "junk-run" in captured.err
@@ -211,7 +211,8 @@ def test_bench_runs_every_mode_on_the_same_seeds(scripted, tmp_path, capsys):
     scripted(ScriptedChatModel(replies=replies), MissesMentalStateOnFirstPicture())
     config = tmp_path / "bench.yaml"
     config.write_text(
-        "llm: scripted:story\njudge: scripted\nembeddings: hash\npainter: storyboard\nwidth: 512\nheight: 352\n"
+        "llm: scripted:story\njudge: scripted\ncoherence: scripted\nembeddings: hash\npainter: storyboard\n"
+        "width: 512\nheight: 352\n"
         "max_rounds: 2\nalignment_threshold: 0.9\n"
     )
     out = tmp_path / "bench"
@@ -238,7 +239,8 @@ def test_bench_runs_every_mode_on_the_same_seeds(scripted, tmp_path, capsys):
     html = (out / "report.html").read_text()
     assert html.count('src="data:image/png;base64,') == 6
     seed = SEED_SEMANTIC
-    reference_row = re.search(r"^\| human: seed \| 110 records \| ([\d.]+) \[[\d.]+, [\d.]+\] \| - \| "
+    reference_row = re.search(r"^\| human: seed \| 110 records \| ([\d.]+) \[[\d.]+, [\d.]+\] \| "
+                              r"100% \[100%, 100%\] \| - \| "
                               r"([\d.]+) \[[\d.]+, [\d.]+\] \| \d+ \[\d+, \d+\] \| - \| - \|$", markdown, re.M)
     assert reference_row and float(reference_row[1]) == pytest.approx(seed, abs=0.05)
     assert "human: seed" not in markdown.split("Alignment per category:")[1].split("Cells:")[0]
@@ -258,7 +260,7 @@ def test_bench_rerun_reuses_completed_and_failed_runs(scripted, tmp_path, capsys
     model = ScriptedChatModel(replies=["no json at all", story_json()])
     scripted(model, ScriptedJudge([yes]))
     config = tmp_path / "bench.yaml"
-    config.write_text("llm: scripted:story\njudge: scripted\nembeddings: hash\nmax_repairs: 0\n")
+    config.write_text("llm: scripted:story\njudge: scripted\ncoherence: scripted\nembeddings: hash\nmax_repairs: 0\n")
     out = tmp_path / "bench"
     args = ["bench", "--modes", "naive,cor", "-n", "1", "--config", str(config), "--out", str(out),
             "--reference", "none"]
@@ -318,7 +320,8 @@ def test_the_card_shows_visible_text_expected_vs_read_only_when_the_critique_has
 
 def test_eval_scores_the_seed_corpus_as_the_human_reference(tmp_path, capsys):
     out = tmp_path / "report"
-    code = main(["eval", "--reference", "--embeddings", "hash", "--format", "table,csv,json,html", "--out", str(out)])
+    code = main(["eval", "--reference", "--coherence", "off", "--embeddings", "hash", "--format", "table,csv,json,html",
+                 "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     line = captured.out.strip()
@@ -341,11 +344,11 @@ def test_eval_scores_the_seed_corpus_as_the_human_reference(tmp_path, capsys):
 
 
 def test_with_runs_the_reference_diversity_is_matched_to_the_runs_count(runs, capsys):
-    assert main(["eval", *map(str, runs), "--reference", "seed", "--embeddings", "hash"]) == 0
+    assert main(["eval", *map(str, runs), "--reference", "seed", "--coherence", "off", "--embeddings", "hash"]) == 0
     out = capsys.readouterr().out
     assert "over 2 stories" in out and "human: seed: 110 records" in out
     assert "(mean of 200 random 2-story subsets, hash)" in out
-    assert main(["eval", "--embeddings", "hash", "--reference", *map(str, runs)]) == 0
+    assert main(["eval", "--embeddings", "hash", "--coherence", "off", "--reference", *map(str, runs)]) == 0
     assert capsys.readouterr().out == out, "a run directory right after --reference is a run, not the reference"
     rows, problems = load_runs(runs)
     evaluation, reference = evaluate(rows, problems, embedder="hash"), load_reference("seed", "hash", match_size=2)

@@ -3,14 +3,16 @@
 ``load_runs`` reads run directories (or parents holding them) into ``RunRow`` values: the
 best attempt's story and image, its alignment report and rule check (from
 ``critique.json``, so the copy check used the examples the storyteller saw), the visible
-texts an OCR judge read when ``critique.json`` holds them, and a fresh ``semantic_score``.
+texts an OCR judge read when ``critique.json`` holds them, and a fresh ``semantic_score``
+that counts only coherent chains: the marks come from ``mark_chains`` (the coherence judge,
+given by the command) or else from ``critique.json``'s own marks, when it holds them.
 A run that cannot be read becomes a one-line problem and is skipped. ``evaluate`` adds
 the set's diversity.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,11 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from storypainter.evaluation.diversity import DiversityResult, diversity_scores
 from storypainter.evaluation.semantic import SemanticScore, semantic_score
 from storypainter.runs import RunFileProblem, attempt_dir, read_run_object
-from storypainter.schema import AlignmentReport, Frozen, Story, StoryCheck
+from storypainter.schema import AlignmentReport, ChainMark, Frozen, Story, StoryCheck
 from storypainter.text import words
 
 RUN_MARKERS = ("request.json", "manifest.json", "result.json")
+ChainMarker = Callable[[Story], list[ChainMark]]
 MAX_DEPTH = 3
 
 
@@ -56,10 +59,16 @@ class RunRow(Frozen):
     words: int
     seconds: float
     visible_text: list[TextReading] = Field(default_factory=list, description="expected vs read, when OCR ran")
+    chains: list[ChainMark] = Field(default_factory=list, description="coherence per chain, when judged")
 
     @property
     def alignment(self) -> float | None:
         return self.report.overall
+
+    @property
+    def coherent_share(self) -> float | None:
+        """The share of the story's chains that follow from their clues (None when not judged)."""
+        return sum(mark.coherent for mark in self.chains) / len(self.chains) if self.chains else None
 
 
 class Evaluation(Frozen):
@@ -97,7 +106,14 @@ def _result(run_dir: Path) -> dict[str, Any]:
     raise RunFileProblem(f"no result.json (status {manifest.get('status', 'unknown')}{error})")
 
 
-def load_run(run_dir: str | Path) -> RunRow:
+def chain_marks(story: Story, check: StoryCheck, mark_chains: ChainMarker | None) -> list[ChainMark] | None:
+    """Fresh marks from the judge, else the critic's own (when they cover every chain), else None."""
+    if mark_chains is not None:
+        return mark_chains(story)
+    return check.chains if check.chains and len(check.chains) == len(story.cors) else None
+
+
+def load_run(run_dir: str | Path, mark_chains: ChainMarker | None = None) -> RunRow:
     """The best attempt of one run directory; raises RunFileProblem with a one-line reason."""
     run_dir = Path(run_dir)
     result = _result(run_dir)
@@ -112,6 +128,7 @@ def load_run(run_dir: str | Path) -> RunRow:
     readings = _validated(READINGS.validate_python, critique.get("visible_text") or [], f"{critique_name} visible_text")
     manifest = read_run_object(run_dir / "manifest.json")
     image = folder / "image.png"
+    marks = chain_marks(story, check, mark_chains)
     return RunRow(
         run_dir=str(run_dir),
         system=system_label(context),
@@ -123,10 +140,11 @@ def load_run(run_dir: str | Path) -> RunRow:
         image_path=str(image) if image.is_file() else None,
         report=report,
         check=check,
-        semantic=semantic_score(story),
+        semantic=semantic_score(story, marks),
         words=len(words(story.description)),
         seconds=float(sum(manifest.get("node_seconds", {}).values())),
         visible_text=readings,
+        chains=marks or [],
     )
 
 
@@ -148,7 +166,7 @@ def find_run_dirs(path: Path, depth: int = MAX_DEPTH) -> list[Path]:
     return [run for child in children for run in find_run_dirs(child, depth - 1)]
 
 
-def load_runs(paths: Iterable[str | Path]) -> tuple[list[RunRow], list[str]]:
+def load_runs(paths: Iterable[str | Path], mark_chains: ChainMarker | None = None) -> tuple[list[RunRow], list[str]]:
     """Rows of every readable run under ``paths`` and one line per run that was skipped."""
     rows, problems = [], []
     for path in map(Path, paths):
@@ -164,7 +182,7 @@ def load_runs(paths: Iterable[str | Path]) -> tuple[list[RunRow], list[str]]:
             problems.append(f"{path}: no run directories found")
         for run_dir in run_dirs:
             try:
-                rows.append(load_run(run_dir))
+                rows.append(load_run(run_dir, mark_chains))
             except (RunFileProblem, OSError) as error:
                 problems.append(f"{run_dir}: {error}")
             except (TypeError, ValueError, AttributeError) as error:

@@ -13,6 +13,7 @@ picture, so there is no alignment, rule check or time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ from storypainter.evaluation.diversity import DiversityResult, diversity_scores
 from storypainter.evaluation.report.loading import embed_texts
 from storypainter.evaluation.semantic import SemanticScore, semantic_score
 from storypainter.memory.corpus import load_corpus, story_from_example
-from storypainter.schema import Frozen, Story
+from storypainter.schema import ChainMark, Frozen, Story
 from storypainter.text import words
 
 SUBSET_DRAWS = 200
@@ -36,6 +37,11 @@ class ReferenceItem(Frozen):
     story: Story
     semantic: SemanticScore
     words: int
+    chains: list[ChainMark] = Field(default_factory=list, description="coherence per chain, when judged")
+
+    @property
+    def coherent_share(self) -> float | None:
+        return sum(mark.coherent for mark in self.chains) / len(self.chains) if self.chains else None
 
 
 class Reference(Frozen):
@@ -61,15 +67,19 @@ def subset_diversities(vectors: np.ndarray, size: int, k: int, draws: int = SUBS
     return [diversity_scores(vectors[rng.choice(len(vectors), size, replace=False)], k=k).mean for _ in range(draws)]
 
 
-def load_reference(source: str = "seed", embedder: str = "minilm", k: int = 5, match_size: int = 0) -> Reference:
-    """Score a CogBench-format corpus (``seed`` or a path) as the human reference."""
+def load_reference(source: str = "seed", embedder: str = "minilm", k: int = 5, match_size: int = 0,
+                   mark_chains: Callable[[Story], list[ChainMark]] | None = None) -> Reference:
+    """Score a CogBench-format corpus (``seed`` or a path) as the human reference (coherent chains only
+    when ``mark_chains``, the coherence judge, is given)."""
     corpus = load_corpus(source)
     if not corpus.examples:
         raise ConfigError(f"reference {source}: no usable records ({len(corpus.problems)} malformed)")
     stories = [story_from_example(example) for example in corpus.examples]
+    marks = [mark_chains(story) if mark_chains else None for story in stories]
     items = [
-        ReferenceItem(id=example.id, story=story, semantic=semantic_score(story), words=len(words(story.description)))
-        for example, story in zip(corpus.examples, stories, strict=True)
+        ReferenceItem(id=example.id, story=story, semantic=semantic_score(story, chains),
+                      words=len(words(story.description)), chains=chains or [])
+        for example, story, chains in zip(corpus.examples, stories, marks, strict=True)
     ]
     vectors = np.asarray(embed_texts([story.description for story in stories], embedder), dtype=np.float32)
     matched = 2 <= match_size < len(items)

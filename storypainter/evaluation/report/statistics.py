@@ -108,6 +108,7 @@ def summarize(evaluation: Evaluation) -> dict[str, Interval]:
     rows = evaluation.rows
     return {
         "semantic": mean_interval((row.semantic.score for row in rows), (0, 100)),
+        "coherent": mean_interval((row.coherent_share for row in rows), SHARE),
         "alignment": mean_interval((row.alignment for row in rows), SHARE),
         **{
             f"alignment.{category}": mean_interval((row.report.per_category.get(category) for row in rows), SHARE)
@@ -130,6 +131,7 @@ def summarize_reference(reference: Reference) -> dict[str, Interval]:
     )
     return {
         "semantic": mean_interval((item.semantic.score for item in reference.items), (0, 100)),
+        "coherent": mean_interval((item.coherent_share for item in reference.items), SHARE),
         "alignment": none("t"),
         **{f"alignment.{category}": none("t") for category in CATEGORIES},
         "diversity": diversity,

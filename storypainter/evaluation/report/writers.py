@@ -35,6 +35,7 @@ CATEGORY_SHORT = {
 }
 MAIN_SCORES = (
     ("semantic", "semantic", "{:.1f}"),
+    ("coherent", "coherent chains", "{:.0%}"),
     ("alignment", "alignment", "{:.2f}"),
     ("diversity", "diversity", "{:.3f}"),
     ("words", "words/story", "{:.0f}"),
@@ -43,6 +44,7 @@ MAIN_SCORES = (
 )
 CHART_SCORES = (
     ("semantic", "Semantic (0-100)", 100.0, "{:.1f}"),
+    ("coherent", "Coherent chains", 1.0, "{:.0%}"),
     ("alignment", "Alignment", 1.0, "{:.2f}"),
     ("diversity", "Diversity", 1.0, "{:.3f}"),
     ("rule_pass", "Rule pass", 1.0, "{:.0%}"),
@@ -52,7 +54,9 @@ SYSTEM_COLOURS = ("#8d6e63", "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00")
 REFERENCE_COLOUR = "#757575"
 VERDICT_TAGS = {"yes": "YES", "no": "NO", "abstain": "abstained"}
 INTERVAL_NOTE = (
-    "Cells: mean [95% interval]. semantic, alignment (overall and per category), words and seconds: "
+    "Cells: mean [95% interval]. semantic (coherent chains only), coherent chains (the share of a story's chains "
+    "whose conclusion follows from its clues, by the coherence judge), alignment (overall and per category), "
+    "words and seconds: "
     "Student's t-interval over stories, clipped to the score's range (alignment over the stories with an "
     "answered key point in that category; '-' when none); rule pass: "
     "Wilson score interval; diversity: the set's score (mean cosine distance to the k nearest stories), "
@@ -88,6 +92,7 @@ def row_record(row: RunRow, diversity: float | None) -> dict[str, Any]:
         "best_attempt": row.best_attempt,
         "attempts": row.attempts,
         "semantic": round(row.semantic.score, 2),
+        "coherent": _rounded(row.coherent_share),
         "alignment": _rounded(row.alignment),
         **{f"alignment.{category}": _rounded(row.report.per_category.get(category)) for category in CATEGORIES},
         "key_points": len(row.report.verdicts),
@@ -115,7 +120,8 @@ def reference_records(reference: Reference) -> list[dict[str, Any]]:
         {
             "run_dir": f"{reference.source}#{item.id}", "system": reference.label, "theme": "", "seed": "",
             "title": item.story.title, "best_attempt": "", "attempts": "", "semantic": round(item.semantic.score, 2),
-            "alignment": None, **{f"alignment.{category}": None for category in CATEGORIES},
+            "coherent": _rounded(item.coherent_share), "alignment": None,
+            **{f"alignment.{category}": None for category in CATEGORIES},
             "key_points": "", "abstentions": "", "rules_pass": "", "violations": "", "words": item.words,
             "seconds": "", "diversity": _rounded(per_item[index]) if per_item else None, "image": "",
         }
@@ -201,13 +207,14 @@ def reference_line(reference: Reference) -> str:
 def to_table(evaluation: Evaluation, reference: Reference | None = None) -> str:
     """A fixed-width table, one line per run, then the set's diversity and the human reference; text from the
     runs is shown with its control characters escaped (a title never drives the terminal)."""
-    header = ["system", "title", "sem", "align", *CATEGORY_SHORT.values(), "rules", "words", "secs", "div"]
+    header = ["system", "title", "sem", "coh", "align", *CATEGORY_SHORT.values(), "rules", "words", "secs", "div"]
     lines = []
     for record in records(evaluation):
         lines.append([
             terminal_safe(record["system"]),
             terminal_safe(record["title"][:28]),
             f"{record['semantic']:.1f}",
+            _cell(record["coherent"], "{:.0%}"),
             _cell(record["alignment"]),
             *(_cell(record[f"alignment.{category}"]) for category in CATEGORIES),
             "pass" if record["rules_pass"] else "fail",
@@ -353,7 +360,8 @@ def semantic_bars(semantic: SemanticScore) -> list[dict[str, Any]]:
 def card_view(row: RunRow, diversity: float | None) -> dict[str, Any]:
     """What the card template shows for one run."""
     scores = (
-        f"semantic {row.semantic.score:.1f} · alignment {_cell(row.alignment)} · diversity {_cell(diversity, '{:.3f}')}"
+        f"semantic {row.semantic.score:.1f} · coherent chains {_cell(row.coherent_share, '{:.0%}')} · "
+        f"alignment {_cell(row.alignment)} · diversity {_cell(diversity, '{:.3f}')}"
         f" · {row.words} words · {row.seconds:.1f}s · attempt {row.best_attempt} of {row.attempts}"
     )
     return {
@@ -373,6 +381,8 @@ def card_view(row: RunRow, diversity: float | None) -> dict[str, Any]:
         "alignment_bars": alignment_bars(row.report),
         "semantic_bars": semantic_bars(row.semantic),
         "cors": [f"{DIMENSION_LABELS[cor.dimension]}: {cor}" for cor in row.story.cors],
+        "chains": [{"dimension": DIMENSION_LABELS[mark.dimension], "chain": mark.chain, "coherent": mark.coherent,
+                    "coherence": f"{mark.coherence:.2f}", "reason": mark.reason} for mark in row.chains],
     }
 
 
