@@ -29,8 +29,11 @@ def within(root: Path, relative: str) -> Path | None:
     return target if inside(target, root) else None
 
 
-def read_object(path: Path) -> tuple[dict[str, Any], str]:
-    """A run file's JSON object and '', or {} and why not ('' when the file is simply not there yet)."""
+def read_object(root: Path, path: Path) -> tuple[dict[str, Any], str]:
+    """A run file's JSON object and '', or {} and why not ('' when the file is simply not there yet).
+    A file that a link leads out of ``root`` is not read."""
+    if path.exists() and within(root, str(path)) is None:
+        return {}, f"{path.name} leads out of the output directory; not read"
     try:
         return read_run_object(path), ""
     except RunFileProblem as problem:
@@ -83,9 +86,9 @@ def thumbnail(root: Path, run_dir: Path, result: dict[str, Any]) -> str | None:
 
 def run_summary(root: Path, run_dir: Path) -> dict[str, Any]:
     """A run's card: theme, status (running, failed, interrupted, finished) with a one-line reason, score."""
-    request, request_problem = read_object(run_dir / "request.json")
-    manifest, manifest_problem = read_object(run_dir / "manifest.json")
-    result, result_problem = read_object(run_dir / "result.json")
+    request, request_problem = read_object(root, run_dir / "request.json")
+    manifest, manifest_problem = read_object(root, run_dir / "manifest.json")
+    result, result_problem = read_object(root, run_dir / "result.json")
     if result:
         status, reason = "finished", result.get("why")
     else:
@@ -161,9 +164,9 @@ def chain_views(story: dict[str, Any], critique: dict[str, Any]) -> list[dict[st
 
 def attempt_view(root: Path, folder: Path) -> dict[str, Any]:
     """One attempt: story, picture, critique (verdicts, visible text read back, decision), chains, reviews."""
-    story, story_problem = read_object(folder / "story.json")
-    critique, critique_problem = read_object(folder / "critique.json")
-    reviews = {stage: read_object(folder / name)[0] for stage, name in REVIEW_FILES.items()}
+    story, story_problem = read_object(root, folder / "story.json")
+    critique, critique_problem = read_object(root, folder / "critique.json")
+    reviews = {stage: read_object(root, folder / name)[0] for stage, name in REVIEW_FILES.items()}
     return {
         "number": int(folder.name),
         "story": story,
@@ -176,7 +179,7 @@ def attempt_view(root: Path, folder: Path) -> dict[str, Any]:
 
 
 def run_detail(root: Path, run_dir: Path) -> dict[str, Any]:
-    result = read_object(run_dir / "result.json")[0]
+    result = read_object(root, run_dir / "result.json")[0]
     return run_summary(root, run_dir) | {
         "best_attempt": result.get("best_attempt"),
         "decision_path": [str(step) for step in as_list(result.get("decision_path"))],
@@ -186,7 +189,7 @@ def run_detail(root: Path, run_dir: Path) -> dict[str, Any]:
 
 def batch_detail(root: Path, batch_dir: Path) -> dict[str, Any]:
     """A batch's card with its items (each a run card, or 'not started') and its progress."""
-    batch, problem = read_object(batch_dir / "batch.json")
+    batch, problem = read_object(root, batch_dir / "batch.json")
     items = []
     for item in as_list(batch.get("items")):
         index = item.get("index") if isinstance(item, dict) else None
@@ -227,10 +230,10 @@ def entry(root: Path, folder: Path) -> dict[str, Any] | None:
 
 
 def list_entries(root: Path) -> list[dict[str, Any]]:
-    """Every run and batch directly in ``root``, newest first."""
+    """Every run and batch directly in ``root`` (not through a link that leads out), newest first."""
     if not root.is_dir():
         return []
-    folders = sorted((child for child in root.iterdir() if child.is_dir()),
+    folders = sorted((child for child in root.iterdir() if child.is_dir() and within(root, child.name)),
                      key=lambda child: child.stat().st_mtime, reverse=True)
     cards = (entry(root, folder) for folder in folders[:MAX_ENTRIES])
     return [card for card in cards if card is not None]

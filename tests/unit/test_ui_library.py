@@ -88,6 +88,19 @@ def test_chains_carry_the_critics_verdict_and_any_per_chain_marks(tmp_path):
     assert marks({"check": {"chains": None}}) == [{}, {}]
 
 
+def test_a_file_linked_from_outside_is_not_read(tmp_path):
+    root = (tmp_path / "runs").resolve()
+    run_dir = make_run(root, "r1")
+    write(tmp_path / "elsewhere.json", {"status": "failed", "error": "a secret"})
+    (run_dir / "manifest.json").unlink()
+    (run_dir / "manifest.json").symlink_to(tmp_path / "elsewhere.json")
+    card = run_summary(root, run_dir)
+    assert (card["status"], card["reason"]) == ("unknown", "manifest.json leads out of the output directory; not read")
+    make_run(tmp_path, "outside")
+    (root / "linked").symlink_to(tmp_path / "outside")
+    assert [entry["path"] for entry in list_entries(root)] == ["r1"]
+
+
 def test_a_batch_shows_its_items_and_progress(tmp_path):
     root = tmp_path.resolve()
     batch = root / "job"
