@@ -208,7 +208,7 @@ def test_a_failing_run_shows_its_one_line_reason_live_and_in_the_gallery(page, u
 
 
 def test_a_finished_run_opens_from_the_gallery_with_its_attempts(page, ui_server, scripted, shots):
-    context = scripted(ScriptedChatModel(replies=[story_json()] * 4), out_dir=str(ui_server.out))
+    context = scripted(ScriptedChatModel(replies=[story_json()] * 10), out_dir=str(ui_server.out))
     values = start_run("a gallery bus stop", context, out=None)
     run_name = Path(values["result"].run_dir).name
     page.goto(f"{ui_server.url}/ui#browse")
@@ -227,18 +227,19 @@ def test_a_finished_run_opens_from_the_gallery_with_its_attempts(page, ui_server
 
 
 def test_a_batch_shows_its_items_and_progress(page, ui_server, scripted):
-    context = scripted(ScriptedChatModel(replies=[story_json()] * 6), out_dir=str(ui_server.out))
-    run_batch(ui_server.out / "kites", ["a batch kite", "a batch boat"], context, out=None, workers="threads")
+    context = scripted(ScriptedChatModel(replies=[story_json()] * 20), out_dir=str(ui_server.out))
+    themes = ["a batch bus stop", "a rainy batch bus stop"]
+    run_batch(ui_server.out / "kites", themes, context, out=None, workers="threads")
     page.goto(f"{ui_server.url}/ui#browse")
     card = page.locator('.card[data-path="kites"]')
-    assert card.locator(".theme").inner_text() == "batch: a batch kite; a batch boat"
+    assert card.locator(".theme").inner_text() == f"batch: {'; '.join(themes)}"
     assert "2/2 finished" in card.inner_text()
     card.click()
     page.wait_for_selector("#detail-items .card")
-    assert page.locator("#detail-items .card .theme").all_inner_texts() == ["a batch kite", "a batch boat"]
+    assert page.locator("#detail-items .card .theme").all_inner_texts() == themes
     page.click('#detail-items .card[data-path="kites/items/0001"]')
     page.wait_for_selector("#detail-attempts .attempt")
-    assert page.inner_text("#detail-title") == "a batch boat"
+    assert page.inner_text("#detail-title") == themes[1]
 
 
 def test_a_chains_coherence_marks_show_beside_it(page, ui_server):
