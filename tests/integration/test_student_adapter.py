@@ -58,9 +58,13 @@ def test_the_gguf_adapter_matches_the_merged_student_and_training_resumes(tmp_pa
     settings = TrainSettings(method="sft", base="smollm2", data=str(tmp_path / "data"), out=str(tmp_path / "student"),
                              steps=4, grad_accum=1, lora_r=8, learning_rate=5e-3, save_steps=2, progress=False)
     first = train(settings)
-    assert latest_checkpoint(tmp_path / "student" / "checkpoints").endswith("checkpoint-4")
-    again = train(settings)  # a rerun of a finished job resumes at its last checkpoint: no new steps
-    assert again["train_loss"] == [] or len(again["train_loss"]) <= len(first["train_loss"])
+    checkpoints = tmp_path / "student" / "checkpoints"
+    assert latest_checkpoint(checkpoints).endswith("checkpoint-4") and len(first["train_loss"]) == 4
+    saved = {path: path.stat().st_mtime_ns for path in checkpoints.rglob("*") if path.is_file()}
+    again = train(settings)  # a rerun of a finished job resumes at its last checkpoint: no step is trained again
+    assert again["train_loss"] == first["train_loss"], "the history is the checkpoint's, nothing added"
+    assert {path: path.stat().st_mtime_ns for path in checkpoints.rglob("*") if path.is_file()} == saved, \
+        "no checkpoint was written again (a retrain from scratch rewrites them)"
 
     student = tmp_path / "student"
     ids = completion_ids(student, tmp_path / "data")

@@ -1,5 +1,5 @@
 """A wheel carries everything a run needs (configs, prompts, corpora, the student adapter, report
-templates) and, installed outside the repository, runs on the same defaults (issue #12)."""
+templates) and, installed outside the repository, generates a story on the same defaults (issue #12)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,17 @@ def test_an_installed_wheel_runs_on_the_same_defaults(tmp_path):
     report = json.loads(done.stdout)
     assert report["file"].startswith(str(tmp_path / "site")), "the wheel's copy was imported, not the checkout"
     assert report["same"] is True and report["openai"] == 3
+    generate = ("from storypainter.cli import main; "
+                "sys.exit(main(['generate', 'a rainy bus stop', '--out', 'runs', '--max-rounds', '1', '--quiet']))")
+    run = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path / 'site')!r}); "
+                          + generate], cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    [run_dir] = (tmp_path / "runs").iterdir()
+    result = json.loads((run_dir / "result.json").read_text())
+    assert Path(result["image_path"]).is_file() and Path(result["story_path"]).is_file()
+    providers = json.loads((run_dir / "manifest.json").read_text())["providers"]
+    defaults = subprocess.run([sys.executable, "-c", "import json; from storypainter.agent.context import Context; "
+                               "c = Context(); print(json.dumps([c.llm, c.painter, c.judge, c.embeddings]))"],
+                              cwd=REPO, capture_output=True, text=True, timeout=120, check=True)
+    assert [providers[key] for key in ("llm", "painter", "judge", "embeddings")] == json.loads(defaults.stdout), \
+        "the wheel's run used the checkout's defaults"
