@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"storypainter: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt as error:
-        interrupts.report(interrupts.reason(error))
-        code = getattr(error, "exit_code", EXIT_INTERRUPTED)
-        interrupts.leave(code)
-        return code
+        stop = interrupts.interrupted(error)
+        interrupts.report(str(stop))
+        interrupts.leave(stop.exit_code)
+        return stop.exit_code
     except Exception as error:
         if os.environ.get("STORYPAINTER_DEBUG"):
             traceback.print_exc()

@@ -25,25 +25,33 @@ GRACE_SECONDS = 2.0
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 _held: dict[Path, None] = {}
-_state = {"signal": 0, "reported": False}
+_state = {"signal": 0, "reported": False, "handled": False}
 _lock = threading.Lock()
 
 
 class Interrupted(KeyboardInterrupt):
-    """A signal ended the work; ``exit_code`` is 128 + its number."""
+    """A signal ended the work; ``exit_code`` is 128 + its number, ``reason`` the line a manifest keeps."""
 
     def __init__(self, signum: int = signal.SIGINT, hint: str = ""):
         self.signum, self.hint = signum, hint
         self.exit_code = 128 + signum
         super().__init__(signum, hint)
 
+    @property
+    def reason(self) -> str:
+        return f"interrupted by {signal.Signals(self.signum).name}"
+
     def __str__(self) -> str:
-        return f"interrupted by {signal.Signals(self.signum).name}" + (f"; {self.hint}" if self.hint else "")
+        return self.reason + (f"; {self.hint}" if self.hint else "")
 
 
-def reason(error: BaseException) -> str:
-    """The one line a manifest records for an interruption."""
-    return str(error) if isinstance(error, Interrupted) else "interrupted by the user"
+def interrupted(error: KeyboardInterrupt, hint: str = "") -> Interrupted:
+    """``error`` as an ``Interrupted`` naming the signal handled (Ray re-raises a bare KeyboardInterrupt
+    for it), with ``hint`` unless it has one."""
+    if not isinstance(error, Interrupted):
+        error = Interrupted(_state["signal"] or signal.SIGINT)
+    error.hint = error.hint or hint
+    return error
 
 
 def hold(run_dir: Path) -> None:
@@ -69,16 +77,29 @@ def holding(run_dir: Path) -> Iterator[None]:
 
 @contextmanager
 def handled() -> Iterator[None]:
-    """SIGINT and SIGTERM raise ``Interrupted`` in the main thread for the block (elsewhere: no change)."""
+    """SIGINT and SIGTERM raise ``Interrupted`` in the main thread for the block (elsewhere: no change;
+    a signal this process was started to ignore stays ignored)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = {signum: signal.signal(signum, _interrupt) for signum in SIGNALS}
+    taken = [signum for signum in SIGNALS if signal.getsignal(signum) is not signal.SIG_IGN]  # nohup, `cmd &`
+    before = {signum: signal.signal(signum, _interrupt) for signum in taken}
+    _state["handled"] = True
     try:
         yield
     finally:
+        _state["handled"] = False
         for signum, handler in before.items():
             signal.signal(signum, handler)
+
+
+def reclaim() -> None:
+    """Take SIGINT and SIGTERM back inside ``handled()`` after a library set its own (``ray.init``
+    makes SIGTERM a bare ``sys.exit``)."""
+    if _state["handled"] and threading.current_thread() is threading.main_thread():
+        for signum in SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, _interrupt)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -94,10 +115,10 @@ def _watchdog(signum: int) -> None:
     time.sleep(GRACE_SECONDS)
     with _lock:
         held = list(_held)
-    why = str(Interrupted(signum))
+    stop = Interrupted(signum, f"continue with: storypainter resume {held[0]}" if len(held) == 1 else "")
     for run_dir in held:
-        mark_unfinished(run_dir, why)
-    report(str(Interrupted(signum, f"continue with: storypainter resume {held[0]}")) if len(held) == 1 else why)
+        mark_unfinished(run_dir, stop.reason)
+    report(str(stop))
     _exit(128 + signum)
 
 

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from storypainter.agent.context import Context
 from storypainter.errors import ConfigError, StorypainterError, describe_fault
-from storypainter.interrupts import Interrupted, holding, reason
+from storypainter.interrupts import holding, interrupted
 from storypainter.limits import MAX_CONFIG_BYTES, check_file_size
 from storypainter.progress import stream_run
 from storypainter.runs import RunFileProblem, check_links, create_run, mark_status, read_run_object
@@ -125,10 +125,9 @@ def guarded(run_dir: Path, action: Callable[[], dict]) -> dict:
     except PausedForReview:
         raise
     except KeyboardInterrupt as error:
-        mark_status(run_dir, "interrupted", reason(error))
-        if isinstance(error, Interrupted) and not error.hint:
-            error.hint = f"continue with: storypainter resume {run_dir}"
-        raise
+        stop = interrupted(error, f"continue with: storypainter resume {run_dir}")
+        mark_status(run_dir, "interrupted", stop.reason)
+        raise stop from None
     except Exception as error:
         fault = describe_fault(error)
         mark_status(run_dir, "failed", str(fault))

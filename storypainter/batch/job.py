@@ -196,10 +196,9 @@ def drive_batch(batch_dir: Path, themes: list[str], context: Context, concurrenc
             outcomes += not_started(todo, stopped)
         graceful = True
     except KeyboardInterrupt as error:
-        why = interrupts.reason(error)
-        if isinstance(error, interrupts.Interrupted):
-            error.hint = "rerun the same batch command to continue"
-        raise
+        stop = interrupts.interrupted(error, "rerun the same batch command to continue")
+        why = stop.reason
+        raise stop from None
     finally:
         if runner:
             runner.close(graceful)

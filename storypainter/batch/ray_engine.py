@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from storypainter import interrupts
 from storypainter.agent.context import RAY_RESOURCES, Context
 from storypainter.batch.items import ItemOutcome, run_item
 from storypainter.batch.local import MAX_CONCURRENCY
@@ -130,6 +131,7 @@ def connect(address: str | None) -> tuple[Any, bool]:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         where = "a local Ray cluster: cannot start it" if started else f"--address {address}: cannot reach it"
         raise ConfigError(f"engine ray, {where}: {first}") from None
+    interrupts.reclaim()  # Ray's init takes SIGTERM (a bare sys.exit): the batch must still mark its items
     return ray, started
 
 

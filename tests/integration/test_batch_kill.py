@@ -93,6 +93,6 @@ def test_ctrl_c_stops_the_batch_and_its_workers_cleanly(tmp_path, fake_openai):
     os.killpg(running.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
     _, stderr = running.communicate(timeout=60)
     assert running.returncode == EXIT_INTERRUPTED
-    assert stderr.splitlines()[-1] == "storypainter: interrupted"
+    assert stderr.splitlines()[-1].startswith("storypainter: interrupted by SIGINT")
     assert "Traceback" not in stderr, "workers leave Ctrl-C to the batch"
     assert wait_until_gone(str(batch_dir), seconds=3) == []
