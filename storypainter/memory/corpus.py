@@ -208,7 +208,7 @@ def read_json_file(path: Path) -> Any:
     except RecursionError:
         raise ConfigError(f"corpus file {path} is nested too deeply to read") from None
     except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError; also a number too long to convert
-        raise ConfigError(f"corpus file {path} is not readable JSON: {str(error).split(';')[0]}") from None
+        raise ConfigError(f"corpus file {path} is not valid JSON: {str(error).split(';')[0]}") from None
 
 
 def load_cogbench(path: str | Path) -> LoadedCorpus:
