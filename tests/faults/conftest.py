@@ -51,11 +51,12 @@ def storypainter(args: list[str], cwd: Path, stdin: str | None = "", timeout: fl
 
 def write_config(folder: Path, base_url: str, **settings: object) -> Path:
     """A config that talks to an OpenAI-compatible server and paints storyboards quickly."""
+    options = settings.pop("llm_options", {})
+    settings = {"painter": "storyboard", "judge": "layout", "embeddings": "hash", "width": 320, "height": 224,
+                "memory_dir": str(folder / "memory"), **settings}  # each key once: duplicate YAML keys are refused
     lines = [
         "llm: openai:fake", "llm_options:", f"  base_url: {base_url}", "  max_retries: 0",
-        *[f"  {key}: {value}" for key, value in settings.pop("llm_options", {}).items()],
-        "painter: storyboard", "judge: layout", "embeddings: hash", "width: 320", "height: 224",
-        f"memory_dir: {folder / 'memory'}",
+        *[f"  {key}: {value}" for key, value in options.items()],
         *[f"{key}: {json.dumps(value)}" for key, value in settings.items()],
     ]
     path = folder / "config.yaml"

@@ -102,13 +102,13 @@ def full_disk(tmp_path):
 
 
 def test_a_disk_full_at_the_very_end_never_leaves_a_failed_run_with_a_result(tmp_path, full_disk, fake_server):
-    config = write_config(tmp_path, fake_server(), max_rounds=1)
+    config = write_config(tmp_path, fake_server(), max_rounds=1, remember_threshold=0.0)
     memory = tmp_path / "memory"
     memory.mkdir()
     (full_disk / "generated.jsonl").touch()
     (memory / "generated.jsonl").symlink_to(full_disk / "generated.jsonl")  # the last write of a run lands there
-    result = storypainter(["generate", "a kite", "--config", str(config), "--out", "runs"], tmp_path)
-    assert result.code == 1 and "disk is full" in result.one_line()
+    result = storypainter(["generate", "a rainy bus stop", "--config", str(config), "--out", "runs"], tmp_path)
+    assert result.code == 1 and "disk is full" in result.one_line()  # the story is accepted, then remembered
     run_dir = only_run(tmp_path / "runs")
     assert manifest_of(run_dir)["status"] == "failed"
     assert not (run_dir / "result.json").exists(), "a failed run has no result"
