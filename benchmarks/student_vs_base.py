@@ -17,6 +17,7 @@ Results: ``<out>/summary.md`` and ``summary.json``; the bench's own tables stay 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import subprocess
@@ -30,7 +31,8 @@ from storypainter.evaluation.diversity import diversity_scores
 from storypainter.evaluation.report.loading import embed_texts
 from storypainter.evaluation.report.statistics import bootstrap_interval, mean_interval, wilson_interval
 from storypainter.evaluation.semantic import semantic_score
-from storypainter.schema import Story
+from storypainter.evaluation.theme import theme_problems
+from storypainter.schema import Story, StoryCheck
 
 ROOT = Path(__file__).resolve().parent.parent
 THEMES = ROOT / "benchmarks" / "data" / "heldout_themes.txt"
@@ -44,11 +46,19 @@ def bench(out: Path, extra: list[str], count: int) -> None:
     subprocess.run(command, check=True)
 
 
-def attempt_facts(folder: Path) -> dict:
+def attempt_facts(folder: Path, theme: str) -> dict:
+    """One attempt's story and scores; semantic and coherence from the critic's own chain marks."""
     story = Story.model_validate_json((folder / "story.json").read_text())
     critique = json.loads((folder / "critique.json").read_text())
-    return {"story": story, "passed": not critique["check"]["violations"],
-            "semantic": semantic_score(story).score, "alignment": critique["report"].get("overall")}
+    check = StoryCheck.model_validate(critique["check"])
+    marks = check.chains or None
+    return {"story": story, "passed": not check.violations,
+            "rules passed": not [v for v in check.violations if v.rule not in ("incoherent_chain", "off_theme")],
+            "semantic": semantic_score(story, marks).score, "alignment": critique["report"].get("overall"),
+            "coherent": statistics.mean(mark.coherent for mark in marks) if marks else None,
+            "mean coherence": statistics.mean(mark.coherence for mark in marks) if marks else None,
+            "told incoherent": any(v.rule == "incoherent_chain" for v in check.violations),
+            "theme kept": not theme_problems(theme, story)}
 
 
 def run_facts(run_dir: Path) -> dict | None:
@@ -56,10 +66,19 @@ def run_facts(run_dir: Path) -> dict | None:
     if manifest.get("status") != "complete":
         return None
     result = json.loads((run_dir / "result.json").read_text())
+    theme = json.loads((run_dir / "request.json").read_text())["theme"]
     started, finished = (datetime.fromisoformat(manifest[key]) for key in ("started", "finished"))
-    return {"single pass": attempt_facts(run_dir / "attempts" / "01"),
-            "critic loop": attempt_facts(run_dir / "attempts" / f"{result['best_attempt']:02d}"),
-            "rounds": len(list((run_dir / "attempts").iterdir())), "seconds": (finished - started).total_seconds()}
+    attempts = [attempt_facts(folder, theme) for folder in sorted((run_dir / "attempts").iterdir())]
+    return {"single pass": attempts[0], "critic loop": attempts[result["best_attempt"] - 1], "attempts": attempts,
+            "rounds": len(attempts), "seconds": (finished - started).total_seconds()}
+
+
+def feedback_outcomes(facts: list[dict]) -> dict:
+    """How often an attempt sent back for incoherent chains was followed by a more coherent one."""
+    pairs = [(before, after) for fact in facts for before, after in itertools.pairwise(fact["attempts"])
+             if before["told incoherent"] and before["mean coherence"] is not None]
+    better = sum(after["mean coherence"] > before["mean coherence"] for before, after in pairs)
+    return {"revisions after incoherence feedback": len(pairs), "next attempt more coherent": better}
 
 
 def cell(interval, pattern: str = "{:.1f}") -> str:
@@ -80,19 +99,22 @@ def arm_row(facts: list[dict], arm: str, embedder: str) -> dict:
     diversity = diversity_scores(vectors, k=5)
     return {
         "runs": len(chosen),
-        "rule pass": cell(wilson_interval(sum(item["passed"] for item in chosen), len(chosen)), "{:.0%}"),
+        "rule pass": cell(wilson_interval(sum(item["rules passed"] for item in chosen), len(chosen)), "{:.0%}"),
         "semantic": cell(mean_interval([item["semantic"] for item in chosen], (0, 100))),
+        "coherent chains": cell(mean_interval([item["coherent"] for item in chosen], (0, 1)), "{:.0%}"),
+        "theme kept": cell(wilson_interval(sum(item["theme kept"] for item in chosen), len(chosen)), "{:.0%}"),
         "alignment": cell(mean_interval([item["alignment"] for item in chosen], (0, 1)), "{:.2f}"),
         "diversity": diversity_cell(diversity.mean, bootstrap_interval(diversity.per_item)),
         "semantic_mean": statistics.mean(item["semantic"] for item in chosen),
         "diversity_mean": diversity.mean,
-        "rule_pass_rate": sum(item["passed"] for item in chosen) / len(chosen),
+        "rule_pass_rate": sum(item["rules passed"] for item in chosen) / len(chosen),
         "rounds used": round(statistics.mean(fact["rounds"] for fact in facts), 2) if arm == "critic loop" else 1,
         "median s / generate": round(statistics.median(fact["seconds"] for fact in facts), 1),
     }
 
 
-COLUMNS = ("runs", "rule pass", "semantic", "alignment", "diversity", "rounds used", "median s / generate")
+COLUMNS = ("runs", "rule pass", "semantic", "coherent chains", "theme kept", "alignment", "diversity", "rounds used",
+           "median s / generate")
 
 
 def markdown(summary: dict) -> str:
@@ -107,16 +129,22 @@ def main(args: argparse.Namespace) -> int:
     out = Path(args.out)
     for system in filter(None, args.systems.split(",")):
         bench(out / system, SYSTEMS[system], args.n)
-    summary = {}
+    summary, feedback = {}, {}
     for system in SYSTEMS:
         facts = [fact for path in sorted((out / system / "cor+critic" / "runs").glob("*/"))
                  if (fact := run_facts(path))]
         if facts:
             summary[system] = {arm: arm_row(facts, arm, "minilm") for arm in ("single pass", "critic loop")}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+            feedback[system] = feedback_outcomes(facts)
+    (out / "summary.json").write_text(json.dumps({"arms": summary, "feedback": feedback}, indent=2, default=str) + "\n")
     notes = ("Single pass = each run's first attempt (see benchmarks/student_vs_base.py). Cells: mean [95% interval]; "
-             "rule pass: Wilson; semantic, alignment: Student's t; diversity: bootstrap over the stories' scores.")
-    title = "# Mini-Storyteller vs base, 30 held-out themes"
+             "rule pass (the story rules other than coherence and theme) and theme kept: Wilson; semantic (coherent "
+             "chains only), coherent chains (share of a story's chains the learned judge finds coherent), alignment: "
+             "Student's t; diversity: bootstrap over the stories' scores. Coherence feedback: "
+             + "; ".join(f"{system}: {row['next attempt more coherent']} of "
+                         f"{row['revisions after incoherence feedback']} revisions after 'incoherent_chain' feedback "
+                         "were more coherent" for system, row in feedback.items()) + ".")
+    title = f"# Mini-Storyteller vs base, {args.n} held-out themes"
     (out / "summary.md").write_text(f"{title}\n\n{markdown(summary)}\n\n{notes}\n")
     print(markdown(summary))
     return 0

@@ -22,13 +22,13 @@ def scripted(tmp_path):
     registry.clear_cache()
     installed = {}
 
-    def setup(model, judge=None, coherence=None, **overrides) -> Context:
-        coherence = coherence or ScriptedCoherence()
+    def setup(model, judge=None, coherence_judge=None, **overrides) -> Context:
+        coherence_judge = coherence_judge or ScriptedCoherence()
         registry.register_llm("scripted", lambda name, options, context: model)
-        registry.register_coherence_judge("scripted", lambda name, context, get_llm: coherence)
+        registry.register_coherence_judge("scripted", lambda name, context, get_llm: coherence_judge)
         if judge is not None:
             registry.register_judge("scripted", lambda name, options, context, get_llm: judge)
-        installed.update(model=model, judge=judge, coherence=coherence)
+        installed.update(model=model, judge=judge, coherence_judge=coherence_judge)
         settings = dict(
             llm="scripted:story", judge="scripted" if judge is not None else "layout", embeddings="hash",
             painter="storyboard", out_dir=str(tmp_path / "runs"), memory_dir=str(tmp_path / "memory"),

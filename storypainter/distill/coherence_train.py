@@ -25,16 +25,13 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from storypainter.distill.train import option
 from storypainter.errors import ConfigError
 from storypainter.runs import atomic_write_bytes, write_json
-
-
-def option(default: Any, description: str) -> Any:
-    return field(default=default, metadata={"description": description})
 
 
 @dataclass(frozen=True)

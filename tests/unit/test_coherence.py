@@ -108,7 +108,7 @@ def test_the_critic_sends_a_story_with_an_absurd_chain_back_naming_it(scripted):
     ])
     judge = ScriptedCoherence(lambda chain: 0.05 if chain.conclusion == ABSURD else 0.9)
     model = ScriptedChatModel(replies=[absurd, story_json()])
-    context = scripted(model, coherence=judge, max_rounds=2, min_cors=1)  # so only incoherence sends it back
+    context = scripted(model, coherence_judge=judge, max_rounds=2, min_cors=1)  # so only incoherence sends it back
     result = build_graph().invoke({"theme": "a rainy bus stop"}, context=context, config=run_config(context))
     first, second = result["attempts"]
     assert first.decision.action == "revise_story"
@@ -119,3 +119,53 @@ def test_the_critic_sends_a_story_with_an_absurd_chain_back_naming_it(scripted):
     with open(f"{first.directory}/critique.json", encoding="utf-8") as file:
         critique = json.load(file)
     assert [mark["coherence"] for mark in critique["check"]["chains"]] == [0.05, 0.9, 0.9]
+
+
+def test_the_command_scores_lines_a_story_file_and_a_run_directory(scripted, tmp_path, capsys):
+    from storypainter.cli import main
+
+    judge = ScriptedCoherence(lambda chain: 0.05 if chain.conclusion == ABSURD else 0.9)
+    scripted(ScriptedChatModel(replies=[story_json()]), coherence_judge=judge)
+    lines = tmp_path / "chains.jsonl"
+    good = {"dimension": "event", "clues": ["birthday cake"], "conclusion": ABSURD, "context": "a party", "id": 7}
+    lines.write_text(json.dumps(good) + "\n[1, 2]\n" + json.dumps({"dimension": "weather", "clues": ["x"],
+                                                                  "conclusion": "y"}) + "\n", encoding="utf-8")
+    assert main(["coherence", str(lines), "--scorer", "scripted"]) == 2
+    out, err = capsys.readouterr()
+    [row] = [json.loads(line) for line in out.splitlines()]
+    assert row["id"] == 7 and row["coherence"] == 0.05 and row["coherent"] is False
+    assert "chains.jsonl:2: not a JSON object" in err and "chains.jsonl:3: dimension" in err
+    story = tmp_path / "story.json"
+    story.write_text(story_json(), encoding="utf-8")
+    assert main(["coherence", str(story), "--scorer", "scripted"]) == 0
+    marked = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(marked) == len(Story.model_validate_json(story_json()).cors)
+    assert all(row["coherence"] == 0.9 for row in marked)
+    run = tmp_path / "run" / "attempts" / "02"
+    run.mkdir(parents=True)
+    (run / "story.json").write_text(story_json(), encoding="utf-8")
+    assert main(["coherence", str(tmp_path / "run"), "--scorer", "scripted"]) == 0
+    assert {json.loads(line)["attempt"] for line in capsys.readouterr().out.splitlines()} == {2}
+
+
+def test_the_llm_judge_marks_chains_from_its_prompt_and_is_metered(scripted):
+    from storypainter.providers import registry
+
+    story = Story.model_validate_json(story_json())
+    verdicts = {"chains": [{"index": index, "coherence": 0.2 if index == 1 else 0.8, "reason": f"why {index}"}
+                           for index in range(len(story.cors))]}
+    judge_model = ScriptedChatModel(replies=[json.dumps(verdicts)])
+    context = scripted(ScriptedChatModel(replies=[story_json()]), coherence="llm:judge:strong", min_cors=1,
+                       max_rounds=1)
+    registry.register_llm("judge", lambda name, options, context: judge_model)
+    result = build_graph().invoke({"theme": "a rainy bus stop"}, context=context, config=run_config(context))
+    marks = result["attempts"][0].check.chains
+    assert [mark.coherence for mark in marks] == [0.8, 0.2, 0.8, 0.8] and marks[1].reason == "why 1"
+    assert result["attempts"][0].check.coherence_judge == "llm:judge:strong"
+    [asked] = judge_model.prompts
+    assert "You judge chains of reasoning" in str(asked[0].content)
+    assert f"1. [Character Relationship] {story.cors[1]}" in str(asked[1].content)
+    assert story.description in str(asked[1].content)
+    with open(f"{result['result'].run_dir}/manifest.json", encoding="utf-8") as file:
+        ledger = json.load(file)["ledger"]
+    assert ledger["tokens"]["critic"]["judge:strong"]["calls"] == 1

@@ -52,6 +52,9 @@ def build_model(minilm: Path, trained_layers: int = TRAINED_LAYERS):
     import torch
     from transformers import AutoModel, AutoTokenizer
     from transformers.masking_utils import create_bidirectional_mask
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
     class CoherenceModel(torch.nn.Module):
         """Encoder layers below ``split`` are frozen; the rest and the head are the trained part."""
