@@ -5,45 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from storypainter.agent.graph import build_graph, run_config
-from storypainter.config import load_context
+from storypainter.agent.context import Context
 from storypainter.errors import BackendError
 from storypainter.providers.llms.local import compact_schema, local_chat_model, resolve_model_path
 from storypainter.providers.llms.structured import invoke_structured, wire_schema
 from storypainter.schema import Story
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def default_context(tmp_path):
-    context = load_context(None)
-    return replace(context, out_dir=str(tmp_path / "runs"), memory_dir=str(tmp_path / "memory"), max_rounds=2)
-
-
-def test_whole_graph_on_the_embedded_default(default_context):
-    output = build_graph().invoke({"theme": "a rainy bus stop"}, context=default_context,
-                                  config=run_config(default_context))
-    result = output["result"]
-    run_dir = Path(result.run_dir)
-    story = Story.model_validate_json((Path(result.story_path)).read_text())
-    assert story.cors and story.characters
-    with Image.open(result.image_path) as image:
-        assert image.size == (default_context.width, default_context.height)
-    critique = json.loads((Path(result.image_path).parent / "critique.json").read_text())
-    assert critique["report"]["verdicts"], "the layout judge must give verdicts"
-    levels = {verdict["level"] for verdict in critique["report"]["verdicts"]}
-    assert "layout" in levels and levels <= {"layout", "ocr"}  # ocr: the visible-text check of the story's signs
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["status"] == "complete"
-    assert manifest["tokens"]["output_tokens"] > 50
-    assert manifest["versions"]["llama-cpp-python"]
 
 
 def test_constrained_decoding_gives_schema_valid_stories():
@@ -84,18 +56,29 @@ def test_truncated_gguf_gives_one_line_error(tmp_path):
 
 
 def test_cli_generate_on_a_fresh_output_directory(tmp_path):
+    """The whole graph on the embedded default (the shipped student, storyboard, layout judge with the
+    visible-text check, MiniLM), run as a newcomer runs it."""
     out_dir = tmp_path / "runs"
     completed = subprocess.run(
         [sys.executable, "-m", "storypainter.cli", "generate", "a rainy bus stop", "--out", str(out_dir),
          "--max-rounds", "1", "--tokens"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True, text=True, timeout=900, cwd=tmp_path,  # a hang guard: a busy 2-core machine takes minutes
     )
     assert completed.returncode == 0, completed.stderr
     assert "storyteller" in completed.stderr and "critic" in completed.stderr, "live progress goes to stderr"
     assert "image" in completed.stdout and "align" in completed.stdout
     run_dir = next(out_dir.iterdir())
-    assert (run_dir / "attempts" / "01" / "image.png").is_file()
-    story = json.loads((run_dir / "attempts" / "01" / "story.json").read_text())
+    attempt = run_dir / "attempts" / "01"
+    with Image.open(attempt / "image.png") as image:
+        assert image.size == (Context().width, Context().height)
+    story = json.loads((attempt / "story.json").read_text())
+    assert Story.model_validate(story).cors and story["characters"]
+    verdicts = json.loads((attempt / "critique.json").read_text())["report"]["verdicts"]
+    levels = {verdict["level"] for verdict in verdicts}
+    assert "layout" in levels and levels <= {"layout", "ocr"}  # ocr: the visible-text check of the story's signs
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["tokens"]["output_tokens"] > 50
+    assert manifest["versions"]["llama-cpp-python"]
     lines = completed.stderr.splitlines()
     streamed = [line for line in lines if line.lstrip().startswith("storyteller") and "{" in line]
     assert streamed and story["title"] in streamed[0], "--tokens echoes llama.cpp's reply as it is decoded"

@@ -33,7 +33,7 @@ from tests.ray_cluster import BIN, free_port, ray_env, stop_group
 from tests.ray_cluster import ray_cluster as two_nodes
 
 REPO = Path(__file__).resolve().parents[2]
-ITEMS = 8
+ITEMS = 4  # two in flight, one finished before the kill, one left after it: enough for every claim below
 pytestmark = [pytest.mark.slow, extras.chroma]
 ray = extras.needs("ray", "ray", "the Ray engine")
 
@@ -44,8 +44,10 @@ def ray_cluster() -> Iterator[tuple[str, Path]]:
         yield cluster
 
 
-@pytest.fixture
-def chroma_server(tmp_path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory) -> Iterator[str]:
+    """One Chroma server for the module: its tests use different collections (MiniLM, hashing)."""
+    tmp_path = tmp_path_factory.mktemp("chroma")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with open(tmp_path / "chroma.log", "w") as log:
