@@ -30,8 +30,8 @@ export HF_HUB_OFFLINE := 1
 
 .PHONY: setup setup-demo demo test lint bench
 
-$(UV):
-	python3 -m venv $(VENV)
+$(UV):  # a .venv made before uv keeps its packages
+	test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q uv
 
 $(NO_COMMON):
