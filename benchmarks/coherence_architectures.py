@@ -1,17 +1,15 @@
-"""Which learned coherence judge to ship: three designs on the same pairs and evaluation split.
+"""Which learned coherence judge to ship: designs compared on the same evaluation split.
 
 - ``bi-encoder + logistic``: frozen all-MiniLM-L6-v2 sentence embeddings of the clues (u) and the
-  conclusion (v), features [u, v, |u - v|, u * v], logistic regression (sklearn);
-- ``cross-encoder, frozen + logistic``: MiniLM reads clues and conclusion jointly, nothing is
-  trained but a logistic regression on the mean-pooled last layer;
-- ``cross-encoder, top layers trained``: the shipped design, read from its training history
-  (``coherence train``'s ``history.json``, given as ``--history``).
+  conclusion (v), features [u, v, |u - v|, u * v], logistic regression (sklearn), fitted on
+  ``--train-pairs`` training pairs (a seeded sample, to keep it quick on a 2-core CPU);
+- cross-encoders with their top layers trained (``storypainter coherence train --trained-layers
+  N``), read from the ``history.json`` of each training run, given as ``--history NAME=PATH``.
 
-The first two are fitted on ``--train-pairs`` training pairs (a seeded sample) to keep this
-quick on a 2-core CPU; the evaluation split is whole. Writes
-``benchmarks/results/coherence_architectures.json``.
+Writes ``benchmarks/results/coherence_architectures.json``.
 
-    python benchmarks/coherence_architectures.py --history /tmp/coh/history.json
+    python benchmarks/coherence_architectures.py --history "2 layers=/tmp/coh-k2/history.json" \
+        --history "4 layers=/tmp/coh-k4/history.json"
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from storypainter.distill.coherence_data import build_pairs
-from storypainter.distill.coherence_train import as_chain, evaluate
+from storypainter.distill.coherence_train import evaluate
 from storypainter.schema import DIMENSION_LABELS
 
 RESULTS = Path(__file__).resolve().parent / "results" / "coherence_architectures.json"
@@ -44,24 +42,6 @@ def bi_encoder_features(items: list[dict]) -> np.ndarray:
     return np.hstack([u, v, np.abs(u - v), u * v])
 
 
-def cross_encoder_features(items: list[dict]) -> np.ndarray:
-    import torch
-
-    from storypainter.providers.embeddings import minilm_directory
-    from storypainter.providers.judges.coherence import build_model, tokenize
-
-    model, tokenizer = build_model(minilm_directory(), trained_layers=0)
-    model.eval()
-    pooled = []
-    with torch.inference_mode():
-        for start in range(0, len(items), 64):
-            batch = tokenize(tokenizer, [as_chain(row) for row in items[start : start + 64]])
-            hidden = model.lower(**batch)
-            weights = batch["attention_mask"].unsqueeze(-1).float()
-            pooled.append(((hidden * weights).sum(1) / weights.sum(1)).numpy())
-    return np.vstack(pooled)
-
-
 def fitted(features, train: list[dict], evaluation: list[dict]) -> dict:
     from sklearn.linear_model import LogisticRegression
 
@@ -75,7 +55,8 @@ def fitted(features, train: list[dict], evaluation: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-pairs", type=int, default=6000)
-    parser.add_argument("--history", help="history.json of 'storypainter coherence train' (the shipped design)")
+    parser.add_argument("--history", action="append", default=[], metavar="NAME=PATH",
+                        help="a training run's history.json (repeatable)")
     args = parser.parse_args()
     import torch
 
@@ -83,13 +64,11 @@ def main() -> None:
     pairs = build_pairs(seed=0)
     train = rows(random.Random(0).sample(pairs["train"], min(args.train_pairs, len(pairs["train"]))))
     evaluation = rows(pairs["eval"])
-    results = {
-        "bi-encoder + logistic": fitted(bi_encoder_features, train, evaluation),
-        "cross-encoder, frozen + logistic": fitted(cross_encoder_features, train, evaluation),
-    }
-    if args.history:
-        history = json.loads(Path(args.history).read_text(encoding="utf-8"))
-        results["cross-encoder, top layers trained"] = history[-1] | {"train_pairs": len(pairs["train"])}
+    results = {"bi-encoder + logistic": fitted(bi_encoder_features, train, evaluation)}
+    for item in args.history:
+        name, _, path = item.partition("=")
+        history = json.loads(Path(path).read_text(encoding="utf-8"))
+        results[f"cross-encoder, {name} trained"] = history[-1] | {"train_pairs": len(pairs["train"])}
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for name, metrics in results.items():
         kinds = ", ".join(f"{kind} {row['auc']:.3f}" for kind, row in metrics["per_kind"].items())

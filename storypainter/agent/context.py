@@ -66,7 +66,7 @@ class Context:
     alignment_threshold: Fraction = setting(0.75, "alignment the critic needs to accept")
     min_cors: Annotated[int, Field(ge=0, le=21)] = setting(3, "valid chains of reasoning a story needs")
     coherence: str = setting(
-        "off", "chain-coherence judge: 'learned' (shipped, offline), 'llm:<provider string>' or 'off'")
+        "learned", "chain-coherence judge: 'learned' (shipped, offline), 'llm:<provider string>' or 'off'")
     theme_check: bool = setting(True, "send back a story that leaves its theme's place or time (evaluation/theme.py)")
     coherence_threshold: Fraction = setting(0.5, "a chain counts (semantic score) and passes the critic only when "
                                             "the judge gives it at least this probability of following from its clues")

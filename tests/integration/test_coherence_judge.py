@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.slow, extras.coherence]
 
 CAKE = ["birthday cake with lit candles", "children in paper party hats"]
 ELECTION = "the election results are being announced"
+PARTY = "Children in paper party hats crowd around a birthday cake with lit candles in a small kitchen."
 SOUND = [
     ChainOfReasoning(dimension="event", clues=CAKE, conclusion="a child's birthday party is under way"),
     ChainOfReasoning(dimension="location", clues=["rows of desks", "chalkboard with sums"],
@@ -27,11 +28,11 @@ SOUND = [
                      conclusion="the boy is afraid of being blamed for the vase"),
 ]
 ABSURD = [
-    ChainOfReasoning(dimension="event", clues=CAKE, conclusion=ELECTION),
+    ChainOfReasoning(dimension="event", clues=CAKE, conclusion="the stock market has crashed"),
     ChainOfReasoning(dimension="location", clues=["rows of desks", "chalkboard with sums"],
                      conclusion="the scene is a fishing harbour at dawn"),
-    ChainOfReasoning(dimension="mental_state", clues=["boy hiding his face", "broken vase at his feet"],
-                     conclusion="the boy is proud of the trophy he won"),
+    ChainOfReasoning(dimension="mental_state", clues=["woman holding her lipstick"],
+                     conclusion="the girl is anxious about his teeth"),
 ]
 
 
@@ -46,6 +47,13 @@ def test_sound_chains_score_high_and_absurd_ones_low(judge):
     assert min(sound) >= 0.5, sound
     assert max(absurd) < 0.5, absurd
     assert all(mark.coherent for mark in judge.score(SOUND)) and not any(mark.coherent for mark in judge.score(ABSURD))
+
+
+def test_with_its_description_a_conclusion_from_another_picture_scores_low(judge):
+    election = ChainOfReasoning(dimension="event", clues=CAKE, conclusion=ELECTION)
+    [party] = judge.score([SOUND[0]], PARTY)
+    [moved] = judge.score([election], PARTY)
+    assert party.coherence >= 0.5 > moved.coherence, (party, moved)
 
 
 def test_a_story_with_an_absurd_chain_goes_back_naming_it(scripted, judge):
@@ -67,8 +75,10 @@ def test_a_story_with_an_absurd_chain_goes_back_naming_it(scripted, judge):
 
 
 def test_the_command_scores_every_good_line_and_names_the_malformed_one(tmp_path):
-    lines = [json.dumps({"dimension": chain.dimension, "clues": chain.clues, "conclusion": chain.conclusion, "id": i})
-             for i, chain in enumerate([SOUND[0], ABSURD[0]])]
+    election = ChainOfReasoning(dimension="event", clues=CAKE, conclusion=ELECTION)
+    lines = [json.dumps({"dimension": chain.dimension, "clues": chain.clues, "conclusion": chain.conclusion,
+                         "context": PARTY, "id": i})
+             for i, chain in enumerate([SOUND[0], election])]
     source = tmp_path / "chains.jsonl"
     source.write_text(f"{lines[0]}\n{{not json\n{lines[1]}\n", encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "storypainter.cli", "coherence", str(source)],

@@ -197,8 +197,10 @@ def reference_line(reference: Reference) -> str:
         if reference.subset_size else f"whole set, k={reference.diversity.k}"
     )
     semantic = format_interval(summary["semantic"], "{:.1f}")
+    shares = summary["coherent"]
+    coherent = "" if shares.mean is None else f", coherent chains {format_interval(shares, '{:.0%}')}"
     return (
-        f"{reference.label}: {len(reference.items)} records, semantic {semantic}, "
+        f"{reference.label}: {len(reference.items)} records, semantic {semantic}{coherent}, "
         f"diversity {format_interval(summary['diversity'], '{:.3f}')} ({matched}, {reference.embedder}), "
         f"words {format_interval(summary['words'], '{:.0f}')}"
     )
