@@ -52,7 +52,10 @@ def storypainter(args: list[str], cwd: Path, stdin: str | None = "", timeout: fl
 def write_config(folder: Path, base_url: str, **settings: object) -> Path:
     """A config that talks to an OpenAI-compatible server and paints storyboards quickly."""
     options = settings.pop("llm_options", {})
+    # The fake server answers one canned story whatever the theme: the theme and coherence rules, which would
+    # send it back for another round, are not what a fault test is about (a test may still turn them on).
     settings = {"painter": "storyboard", "judge": "layout", "embeddings": "hash", "width": 320, "height": 224,
+                "coherence": "off", "theme_check": False,
                 "memory_dir": str(folder / "memory"), **settings}  # each key once: duplicate YAML keys are refused
     lines = [
         "llm: openai:fake", "llm_options:", f"  base_url: {base_url}", "  max_retries: 0",
