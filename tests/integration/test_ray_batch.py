@@ -190,7 +190,8 @@ def test_first_builds_from_several_machines_meet_on_the_server_once(tmp_path, ch
 @ray
 def test_a_budget_cap_stops_a_ray_batch_and_a_higher_cap_continues(tmp_path, fake_openai):  # noqa: F811
     """Without --address the engine starts its own one-machine cluster on 127.0.0.1 (in its own
-    temp dir here) and shuts it down; the fake server's replies cost $0.50 an item at these prices."""
+    temp dir here) and shuts it down; the fake server's replies cost $0.50 an item at these prices,
+    so a $1.20 cap lets no third item start (its estimate would pass the cap)."""
     temp = Path(tempfile.mkdtemp(prefix="sp-ray-", dir="/tmp"))
     config = tmp_path / "priced.yaml"
     config.write_text(
@@ -206,11 +207,12 @@ def test_a_budget_cap_stops_a_ray_batch_and_a_higher_cap_continues(tmp_path, fak
                                 timeout=300)
         assert capped.returncode == 3, capped.stderr[-3000:]
         done = sorted((tmp_path / "batch").glob("items/*/result.json"))
-        assert 3 <= len(done) < 6, "at the cap the items in flight finish and no new one starts"
-        assert "batch: budget reached: $" in capped.stderr and "of $1.2000 (--budget-usd)" in capped.stderr
+        assert 1 <= len(done) <= 2, "no item starts that would carry the spend past the cap ($0.50 an item)"
+        assert "batch: budget: $" in capped.stderr and "one more would pass $1.2000 (--budget-usd)" in capped.stderr
         kept = {path: path.stat().st_mtime_ns for path in done}
         ledger = json.loads((tmp_path / "batch/batch.json").read_text())["ledger"]
-        assert ledger["usd"] == pytest.approx(0.5 * len(done)) and ledger["stopped"].startswith("budget reached")
+        assert ledger["usd"] == pytest.approx(0.5 * len(done)) and ledger["stopped"].startswith("budget: ")
+        assert ledger["usd"] <= 1.2
 
         higher = subprocess.run([*command, "--budget-usd", "10"], env=env, capture_output=True, text=True,
                                 timeout=300)
