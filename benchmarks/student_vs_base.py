@@ -30,7 +30,7 @@ import numpy as np
 from storypainter.evaluation.diversity import diversity_scores
 from storypainter.evaluation.report.loading import embed_texts
 from storypainter.evaluation.report.statistics import bootstrap_interval, mean_interval, wilson_interval
-from storypainter.evaluation.semantic import semantic_score
+from storypainter.evaluation.semantic import coherent_share, semantic_score
 from storypainter.evaluation.theme import theme_problems
 from storypainter.schema import Story, StoryCheck
 
@@ -55,7 +55,7 @@ def attempt_facts(folder: Path, theme: str) -> dict:
     return {"story": story, "passed": not check.violations,
             "rules passed": not [v for v in check.violations if v.rule not in ("incoherent_chain", "off_theme")],
             "semantic": semantic_score(story, marks).score, "alignment": critique["report"].get("overall"),
-            "coherent": statistics.mean(mark.coherent for mark in marks) if marks else None,
+            "coherent": coherent_share(check.chains),
             "mean coherence": statistics.mean(mark.coherence for mark in marks) if marks else None,
             "told incoherent": any(v.rule == "incoherent_chain" for v in check.violations),
             "theme kept": not theme_problems(theme, story)}

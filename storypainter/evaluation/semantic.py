@@ -111,6 +111,11 @@ def _by_dimension(cors: list[ChainOfReasoning]) -> dict[str, list[str]]:
     return {dimension: [str(cor) for cor in cors if cor.dimension == dimension] for dimension in DIMENSIONS}
 
 
+def coherent_share(marks: Sequence[ChainMark]) -> float | None:
+    """The share of chains the coherence judge found coherent (None when none were judged)."""
+    return sum(mark.coherent for mark in marks) / len(marks) if marks else None
+
+
 def cors_per_dimension(story: Story, marks: Sequence[ChainMark] | None = None) -> dict[str, list[str]]:
     """The CoRs that count (valid, grounded, distinct, coherent) as strings per dimension: all 7 keys, uncapped."""
     counted, _ = _counted_and_rejected(story, marks)

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
 from storypainter.evaluation.diversity import DiversityResult, diversity_scores
-from storypainter.evaluation.semantic import SemanticScore, semantic_score
+from storypainter.evaluation.semantic import SemanticScore, coherent_share, semantic_score
 from storypainter.runs import RunFileProblem, attempt_dir, read_run_object
 from storypainter.schema import AlignmentReport, ChainMark, Frozen, Story, StoryCheck
 from storypainter.text import words
@@ -68,7 +68,7 @@ class RunRow(Frozen):
     @property
     def coherent_share(self) -> float | None:
         """The share of the story's chains that follow from their clues (None when not judged)."""
-        return sum(mark.coherent for mark in self.chains) / len(self.chains) if self.chains else None
+        return coherent_share(self.chains)
 
 
 class Evaluation(Frozen):

@@ -22,7 +22,7 @@ from pydantic import Field
 from storypainter.errors import ConfigError
 from storypainter.evaluation.diversity import DiversityResult, diversity_scores
 from storypainter.evaluation.report.loading import embed_texts
-from storypainter.evaluation.semantic import SemanticScore, semantic_score
+from storypainter.evaluation.semantic import SemanticScore, coherent_share, semantic_score
 from storypainter.memory.corpus import load_corpus, story_from_example
 from storypainter.schema import ChainMark, Frozen, Story
 from storypainter.text import words
@@ -41,7 +41,7 @@ class ReferenceItem(Frozen):
 
     @property
     def coherent_share(self) -> float | None:
-        return sum(mark.coherent for mark in self.chains) / len(self.chains) if self.chains else None
+        return coherent_share(self.chains)
 
 
 class Reference(Frozen):

@@ -114,14 +114,11 @@ class LearnedCoherence:
 
     def __init__(self, weights: Path = WEIGHTS, threshold: float = 0.5):
         self.weights, self.threshold = weights, threshold
-        self._lock = threading.Lock()
-        self._loaded: tuple[Any, Any, dict[str, float] | None] | None = None
+        self._lock = threading.Lock()  # load_learned caches; the lock keeps two threads from loading at once
 
     def _load(self):
         with self._lock:
-            if self._loaded is None:
-                self._loaded = load_learned(self.weights)
-        return self._loaded
+            return load_learned(self.weights)
 
     def probabilities(self, chains: Sequence[ChainOfReasoning], context: str = "") -> list[float]:
         """P(conclusion follows) per chain; with ``context`` (the story's description), blended with how
