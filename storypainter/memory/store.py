@@ -52,7 +52,7 @@ from storypainter.schema import Example
 
 if TYPE_CHECKING:
     from storypainter.agent.context import Context
-    from storypainter.providers.embeddings import HashingEmbedder, SentenceEmbedder
+    from storypainter.providers.embeddings import Embedder
 
 Strategy = Literal["similar", "mmr"]
 GENERATED_MIN_SIMILARITY = 0.5
@@ -163,7 +163,7 @@ class ExampleStore:
     def __init__(
         self,
         memory_dir: str | Path,
-        embedder: SentenceEmbedder | HashingEmbedder,
+        embedder: Embedder,
         source: str = "seed",
         generated_threshold: float = 0.6,
         url: str = "",

