@@ -10,7 +10,8 @@ judge must learn whether the conclusion follows, not which corpus a sentence cam
 - ``reversed_cause``: ``because A, B`` becomes ``because B, A`` (and ``B because A``, ``A, so B``);
 - ``flipped``: a mental state, relation, role or time word replaced by its opposite;
 - ``restated``: the conclusion merely repeats a clue;
-- ``base``: chains the untrained base model wrote (``--base-chains`` JSONL), when given.
+- ``base``: chains the untrained base model wrote (``--base-chains``: a JSONL file or a folder of
+  runs, e.g. the base on training themes from ``training/coherence/train.sh``), when given.
 
 Stories are split into train and evaluation by a hash of their id (``EVAL_SHARE``), and a
 negative only borrows conclusions from stories of its own split, so nothing of an
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from storypainter.memory.corpus import load_seed_corpus, parse_chain
 from storypainter.memory.teacher import TEACHER_DIR, read_records
-from storypainter.schema import ChainOfReasoning
+from storypainter.schema import ChainOfReasoning, Story
 from storypainter.text import content_words
 
 EVAL_SHARE = 0.1
@@ -207,12 +208,22 @@ def pairs_of(stories: list[SourceStory], seed: int) -> Iterator[Pair]:
 
 
 def base_pairs(path: Path) -> Iterator[Pair]:
-    """The base model's chains (JSONL of {story, dimension, clues, conclusion, context}) as negatives."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            yield Pair(row["dimension"], tuple(row["clues"]), row["conclusion"], row.get("context", ""), 0, "base",
-                       row["story"], "base")
+    """The base model's chains as negatives: a JSONL of {story, dimension, clues, conclusion, context},
+    or a folder of run directories (each run's first attempt; the run's name is the story id)."""
+    for row in base_rows(path):
+        yield Pair(row["dimension"], tuple(row["clues"]), row["conclusion"], row.get("context", ""), 0, "base",
+                   row["story"], "base")
+
+
+def base_rows(path: Path) -> Iterator[dict]:
+    if path.is_file():
+        yield from (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+        return
+    for story_file in sorted(path.rglob("attempts/01/story.json")):
+        story = Story.model_validate_json(story_file.read_text(encoding="utf-8"))
+        run = story_file.parent.parent.parent.name
+        for chain in story.cors:
+            yield {"story": run, "context": story.description} | chain.model_dump(mode="json")
 
 
 def build_pairs(seed: int = 0, base_chains: Path | None = None) -> dict[str, list[Pair]]:

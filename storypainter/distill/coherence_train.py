@@ -40,7 +40,7 @@ class CoherenceTrainSettings:
 
     work: str = option("", "folder for the pairs, checkpoints and history (a rerun resumes from it)")
     weights: str = option("", "where the trained weights and card.json go (default: the package's weights)")
-    base_chains: str = option("", "JSONL of the base model's chains, used as negatives")
+    base_chains: str = option("", "the base model's chains, used as negatives: a JSONL file or a folder of runs")
     epochs: int = option(3, "passes over the training pairs")
     trained_layers: int = option(2, "top MiniLM layers trained (the rest stay frozen)")
     learning_rate: float = option(1e-4, "AdamW learning rate of the encoder layers (the head gets 10x)")
@@ -53,7 +53,7 @@ class CoherenceTrainSettings:
 def check_settings(settings: CoherenceTrainSettings) -> None:
     if not settings.work:
         raise ConfigError("--work: a folder for the pairs and checkpoints is required")
-    if settings.base_chains and not Path(settings.base_chains).is_file():
+    if settings.base_chains and not Path(settings.base_chains).exists():
         raise ConfigError(f"--base-chains: {settings.base_chains} not found")
     for name in ("epochs", "trained_layers", "batch_size", "save_steps"):
         if getattr(settings, name) < 1:
