@@ -42,6 +42,12 @@ def scripted(tmp_path):
     registry.clear_cache()
 
 
+def pytest_collection_modifyitems(items):
+    """Modules marked ``slow`` (real models, clusters, servers) first: run side by side (`make test` runs
+    files on several workers), the longest start early instead of being the last ones left."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """With STORYPAINTER_NO_SKIPS=1 (CI, `make test`: every extra installed) a skipped test fails the run, and so
     does an xfail-marked one (failing or passing): neither may hide a failure."""
