@@ -43,9 +43,23 @@ def scripted(tmp_path):
 
 
 def pytest_collection_modifyitems(items):
-    """Modules marked ``slow`` (real models, clusters, servers) first: run side by side (`make test` runs
-    files on several workers), the longest start early instead of being the last ones left."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Modules marked ``slow`` (real models, clusters, servers) spread evenly through the run: `make test`'s
+    workers each take a contiguous share and steal queued tests from one another, so each share starts
+    its slow modules early instead of one worker holding all of them (a module's tests stay together)."""
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    slow = [tests for tests in modules.values() if tests[0].get_closest_marker("slow")]
+    others = [tests for tests in modules.values() if not tests[0].get_closest_marker("slow")]
+    spacing = len(items) / max(len(slow), 1)  # slow module k starts near test k * spacing
+    ordered: list = []
+    placed = 0
+    for tests in others:
+        while placed < len(slow) and len(ordered) >= placed * spacing:
+            ordered += slow[placed]
+            placed += 1
+        ordered += tests
+    items[:] = ordered + [item for tests in slow[placed:] for item in tests]
 
 
 def pytest_sessionfinish(session, exitstatus):
