@@ -34,6 +34,7 @@ from storypainter.schema import DIMENSION_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "coherence_eval.json"
+BASE_RUNS = ROOT / "training" / "coherence" / "base" / "cor"  # training/coherence/train.sh's base chains
 LABEL_TO_DIMENSION = {label: dimension for dimension, label in DIMENSION_LABELS.items()}
 CHAIN_ITEM = re.compile(r"<li>([A-Za-z ]+): ([^<]*-&gt;[^<]*)</li>")
 
@@ -59,7 +60,8 @@ def distribution(values: list[float], threshold: float = 0.5) -> dict[str, float
 
 
 def split_metrics(judge: LearnedCoherence) -> dict[str, dict]:
-    pairs = [pair.__dict__ for pair in build_pairs(seed=0)["eval"]]
+    base = BASE_RUNS if BASE_RUNS.is_dir() else None  # the evaluation split's base chains, where they were made
+    pairs = [pair.__dict__ for pair in build_pairs(seed=0, base_chains=base)["eval"]]
     chains = [parse_chain(pair["dimension"], " + ".join(pair["clues"]) + " -> " + pair["conclusion"])
               for pair in pairs]
     bare = judge.probabilities(chains)
