@@ -39,27 +39,38 @@ def minilm_directory() -> Path:
     raise BackendError(f"{MINILM_DISTRIBUTION} ships no sentence-transformers directory")
 
 
-class SentenceEmbedder:
+class LazyTorchModel:
+    """Builds its model on first use, once, with torch on ``TORCH_THREADS`` and transformers' bars off."""
+
+    _model = None
+
+    def _build(self):
+        raise NotImplementedError
+
+    def _load(self):
+        with _load_lock:
+            if self._model is None:
+                import torch
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
+                torch.set_num_threads(TORCH_THREADS)
+                self._model = self._build()
+        return self._model
+
+
+class SentenceEmbedder(LazyTorchModel):
     """A sentence-transformers model on the CPU; returns unit-length float32 rows."""
 
     def __init__(self, directory: Path, name: str):
         if not (directory / "modules.json").is_file() and not (directory / "config.json").is_file():
             raise BackendError(f"not a sentence-transformers model directory: {directory}")
         self.directory, self.name = directory, name
-        self._model = None
 
-    def _load(self):
-        with _load_lock:
-            if self._model is None:
-                import torch
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as transformers_logging
+    def _build(self):
+        from sentence_transformers import SentenceTransformer
 
-                transformers_logging.disable_progress_bar()
-
-                torch.set_num_threads(TORCH_THREADS)
-                self._model = SentenceTransformer(str(self.directory), device="cpu", local_files_only=True)
-        return self._model
+        return SentenceTransformer(str(self.directory), device="cpu", local_files_only=True)
 
     @property
     def dimension(self) -> int:
@@ -74,27 +85,18 @@ class SentenceEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-class MeanPoolingEmbedder:
+class MeanPoolingEmbedder(LazyTorchModel):
     """A sentence-transformers directory of the plain kind (Transformer, mean Pooling, Normalize: how
     all-MiniLM-L6-v2 is built), computed with transformers: the same unit-length float32 rows."""
 
     def __init__(self, directory: Path, name: str, max_tokens: int = 256):
         self.directory, self.name, self.max_tokens = directory, name, max_tokens
-        self._model = None
 
-    def _load(self):
-        with _load_lock:
-            if self._model is None:
-                import torch
-                from transformers import AutoModel, AutoTokenizer
-                from transformers.utils import logging as transformers_logging
+    def _build(self):
+        from transformers import AutoModel, AutoTokenizer
 
-                transformers_logging.disable_progress_bar()
-                torch.set_num_threads(TORCH_THREADS)
-                tokenizer = AutoTokenizer.from_pretrained(str(self.directory), local_files_only=True)
-                model = AutoModel.from_pretrained(str(self.directory), local_files_only=True).eval()
-                self._model = (model, tokenizer)
-        return self._model
+        tokenizer = AutoTokenizer.from_pretrained(str(self.directory), local_files_only=True)
+        return AutoModel.from_pretrained(str(self.directory), local_files_only=True).eval(), tokenizer
 
     @property
     def dimension(self) -> int:
