@@ -3,8 +3,9 @@
 1. The evaluation split (stories the judge never trained on; ``coherence_data``): ROC AUC and
    accuracy overall and per negative kind, without and with the story's description as context.
 2. Score distributions: human chains (the seed corpus' evaluation-split scenes, never trained
-   on), and the chains of the base model and of Mini-Storyteller v1 on the 30 held-out themes
-   (read from docs/student_bench/{base,student}/report.html, never trained on).
+   on), the same chains with their conclusions moved to another scene (same dimension where it
+   has one), and the first-attempt chains of the base model and of the Mini-Storyteller on the 30
+   held-out themes (the runs of ``benchmarks/student_vs_base.py``, never trained on).
 3. Speed: model load, one critic call (a story's chains in one batch; median of ``--repeats``),
    and ``storypainter coherence FILE`` on 50 chains in a fresh process (load included; median).
 
@@ -16,9 +17,8 @@ Writes ``benchmarks/results/coherence_eval.json`` and prints markdown tables.
 from __future__ import annotations
 
 import argparse
-import html
 import json
-import re
+import random
 import statistics
 import subprocess
 import sys
@@ -30,26 +30,19 @@ from storypainter.distill.coherence_data import build_pairs, seed_stories
 from storypainter.distill.coherence_train import evaluate
 from storypainter.memory.corpus import parse_chain
 from storypainter.providers.judges.coherence import LearnedCoherence, load_learned
-from storypainter.schema import DIMENSION_LABELS
+from storypainter.schema import Story
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "coherence_eval.json"
 BASE_RUNS = ROOT / "training" / "coherence" / "base" / "cor"  # training/coherence/train.sh's base chains
-LABEL_TO_DIMENSION = {label: dimension for dimension, label in DIMENSION_LABELS.items()}
-CHAIN_ITEM = re.compile(r"<li>([A-Za-z ]+): ([^<]*-&gt;[^<]*)</li>")
 
 
-def report_chains(system: str):
-    """The chains a system wrote on the held-out themes, from its bench report."""
-    text = (ROOT / "docs" / "student_bench" / system / "report.html").read_text(encoding="utf-8")
-    chains = []
-    for label, chain in CHAIN_ITEM.findall(text):
-        if label in LABEL_TO_DIMENSION:
-            try:
-                chains.append(parse_chain(LABEL_TO_DIMENSION[label], html.unescape(chain)))
-            except ValueError:
-                continue
-    return chains
+def first_attempt_chains(system: str):
+    """The chains a system wrote in its first attempts on the held-out themes (student_vs_base.py's runs)."""
+    folder = ROOT / "docs" / "student_bench" / system / "cor+critic"
+    stories = [Story.model_validate_json(path.read_text(encoding="utf-8"))
+               for path in sorted(folder.rglob("attempts/01/story.json"))]
+    return [chain for story in stories for chain in story.cors]
 
 
 def distribution(values: list[float], threshold: float = 0.5) -> dict[str, float]:
@@ -65,19 +58,46 @@ def split_metrics(judge: LearnedCoherence) -> dict[str, dict]:
     chains = [parse_chain(pair["dimension"], " + ".join(pair["clues"]) + " -> " + pair["conclusion"])
               for pair in pairs]
     bare = judge.probabilities(chains)
-    with_context = [judge.probabilities([chain], pair["context"])[0] for chain, pair in zip(chains, pairs, strict=True)]
+    by_context: dict[str, list[int]] = {}
+    for number, pair in enumerate(pairs):
+        by_context.setdefault(pair["context"], []).append(number)
+    with_context = [0.0] * len(pairs)
+    for context, numbers in by_context.items():  # one batch per story
+        for number, value in zip(numbers, judge.probabilities([chains[n] for n in numbers], context), strict=True):
+            with_context[number] = value
     return {"without context": evaluate(pairs, bare), "with context": evaluate(pairs, with_context)}
 
 
 def distributions(judge: LearnedCoherence) -> dict[str, dict]:
     from storypainter.distill.coherence_data import in_eval_split
 
-    human = [chain for story in seed_stories() if in_eval_split(story.id) for chain in story.chains]
-    return {
-        "human (seed corpus, evaluation split)": distribution(judge.probabilities(human)),
-        "base SmolLM2-135M (30 held-out themes)": distribution(judge.probabilities(report_chains("base"))),
-        "Mini-Storyteller v1 (30 held-out themes)": distribution(judge.probabilities(report_chains("student"))),
+    scenes = [story for story in seed_stories() if in_eval_split(story.id)]
+    human = [chain for story in scenes for chain in story.chains]
+    moved = moved_conclusions(scenes)
+    rows = {
+        "human (seed corpus, evaluation split)": judge.probabilities(human),
+        "human, with each scene's description": [value for story in scenes
+                                                 for value in judge.probabilities(story.chains, story.description)],
+        "human, conclusions moved to another scene": judge.probabilities([chain for chain, _ in moved]),
+        "moved, with the first scene's description": [judge.probabilities([chain], context)[0]
+                                                      for chain, context in moved],
+        "base SmolLM2-135M (30 held-out themes, first attempts)": judge.probabilities(first_attempt_chains("base")),
+        "Mini-Storyteller (30 held-out themes, first attempts)": judge.probabilities(first_attempt_chains("student")),
     }
+    return {name: distribution(values) for name, values in rows.items()}
+
+
+def moved_conclusions(scenes) -> list:
+    """Each scene's chains with a conclusion from the next scene (same dimension where it has one), each
+    with the first scene's description."""
+    rng = random.Random(0)
+    moved = []
+    for number, story in enumerate(scenes):
+        other = scenes[(number + 1) % len(scenes)]
+        for chain in story.chains:
+            donors = [each for each in other.chains if each.dimension == chain.dimension] or other.chains
+            moved.append((chain.model_copy(update={"conclusion": rng.choice(donors).conclusion}), story.description))
+    return moved
 
 
 def speed(judge: LearnedCoherence, repeats: int) -> dict[str, float]:
@@ -85,13 +105,13 @@ def speed(judge: LearnedCoherence, repeats: int) -> dict[str, float]:
     started = time.perf_counter()
     load_learned(judge.weights)
     load = time.perf_counter() - started
-    story = report_chains("student")[:7]
+    story = first_attempt_chains("student")[:7]
     calls = []
     for _ in range(repeats):
         started = time.perf_counter()
         judge.score(story)
         calls.append(time.perf_counter() - started)
-    chains = report_chains("student")[:50]
+    chains = first_attempt_chains("student")[:50]
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "chains.jsonl"
         source.write_text("\n".join(chain.model_dump_json() for chain in chains) + "\n", encoding="utf-8")
