@@ -105,13 +105,13 @@ def speed(judge: LearnedCoherence, repeats: int) -> dict[str, float]:
     started = time.perf_counter()
     load_learned(judge.weights)
     load = time.perf_counter() - started
-    story = first_attempt_chains("student")[:7]
+    chains = first_attempt_chains("student")[:50]
+    story = chains[:7]
     calls = []
     for _ in range(repeats):
         started = time.perf_counter()
         judge.score(story)
         calls.append(time.perf_counter() - started)
-    chains = first_attempt_chains("student")[:50]
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "chains.jsonl"
         source.write_text("\n".join(chain.model_dump_json() for chain in chains) + "\n", encoding="utf-8")

@@ -12,6 +12,7 @@ import itertools
 import os
 import re
 import threading
+from abc import ABC, abstractmethod
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -39,13 +40,14 @@ def minilm_directory() -> Path:
     raise BackendError(f"{MINILM_DISTRIBUTION} ships no sentence-transformers directory")
 
 
-class LazyTorchModel:
+class LazyTorchModel(ABC):
     """Builds its model on first use, once, with torch on ``TORCH_THREADS`` and transformers' bars off."""
 
     _model = None
 
+    @abstractmethod
     def _build(self):
-        raise NotImplementedError
+        """The model (whatever ``encode`` needs), built once by ``_load``."""
 
     def _load(self):
         with _load_lock:
