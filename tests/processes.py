@@ -1,9 +1,16 @@
-"""Watching for processes a test started: by a marker in their command line."""
+"""Processes a test starts: Ctrl-C as in a terminal, and watching for them by a marker in their command line."""
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """``preexec_fn``: default SIGINT handling in the child even when the tests run in the background
+    (``make test &``), where the shell ignores SIGINT and the command line rightly leaves it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def processes_mentioning(marker: str) -> list[int]:

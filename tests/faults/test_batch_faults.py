@@ -10,7 +10,7 @@ import sys
 import time
 
 from tests.faults.conftest import clean_env, storypainter, write_config
-from tests.processes import wait_until_gone
+from tests.processes import ctrl_c_as_in_a_terminal, wait_until_gone
 
 
 def batch_args(tmp_path, config, count: int, concurrency: int, *extra: str) -> list[str]:
@@ -21,8 +21,8 @@ def batch_args(tmp_path, config, count: int, concurrency: int, *extra: str) -> l
 def test_ctrl_c_stops_a_process_batch_and_every_worker(tmp_path, fake_server):
     config = write_config(tmp_path, fake_server(delay=2.0), max_rounds=1)
     command = [sys.executable, "-m", "storypainter.cli", *batch_args(tmp_path, config, 300, 4)]
-    batch = subprocess.Popen(command, cwd=tmp_path, env=clean_env(), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True)
+    batch = subprocess.Popen(command, cwd=tmp_path, env=clean_env(), preexec_fn=ctrl_c_as_in_a_terminal,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while not list((tmp_path / "batch").glob("items/*/manifest.json")) and time.time() < deadline:
         time.sleep(0.1)

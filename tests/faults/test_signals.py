@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import clean_env, manifest_of, only_run, storypainter, write_config
-from tests.processes import wait_until_gone
+from tests.processes import ctrl_c_as_in_a_terminal, wait_until_gone
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SIGNAL_SECONDS = 5.0
@@ -70,7 +70,8 @@ def hung() -> Iterator[HungServer]:
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "storypainter.cli", *args], cwd=cwd, env=clean_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            preexec_fn=ctrl_c_as_in_a_terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
 def interrupt(process: subprocess.Popen, signum: int) -> tuple[float, str]:

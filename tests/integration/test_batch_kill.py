@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from storypainter.cli import EXIT_INTERRUPTED
-from tests.processes import wait_until_gone
+from tests.processes import ctrl_c_as_in_a_terminal, wait_until_gone
 
 REPO = Path(__file__).resolve().parents[2]
 ITEMS = 12
@@ -73,12 +73,6 @@ def test_sigkill_then_resume_gives_exactly_n_complete_results(tmp_path, fake_ope
     assert sum(item["status"].startswith("skipped") for item in summary) == len(before)
     assert "12 items, 0 failed" in completed.stdout
     assert "in 2 worker processes" in completed.stderr
-
-
-def ctrl_c_as_in_a_terminal() -> None:
-    """Default SIGINT handling in the batch, even when this test runs in the background, where
-    the shell ignores SIGINT (and Python then never turns it into KeyboardInterrupt)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_ctrl_c_stops_the_batch_and_its_workers_cleanly(tmp_path, fake_openai):
