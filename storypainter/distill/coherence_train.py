@@ -41,6 +41,7 @@ class CoherenceTrainSettings:
     work: str = option("", "folder for the pairs, checkpoints and history (a rerun resumes from it)")
     weights: str = option("", "where the trained weights and card.json go (default: the package's weights)")
     base_chains: str = option("", "the base model's chains, used as negatives: a JSONL file or a folder of runs")
+    base_weight: float = option(1.0, "loss weight of a base-model chain (some are sound, and all are disfluent)")
     epochs: int = option(3, "passes over the training pairs")
     trained_layers: int = option(2, "top MiniLM layers trained (the rest stay frozen)")
     learning_rate: float = option(1e-4, "AdamW learning rate of the encoder layers (the head gets 10x)")
@@ -58,6 +59,8 @@ def check_settings(settings: CoherenceTrainSettings) -> None:
     for name in ("epochs", "trained_layers", "batch_size", "save_steps"):
         if getattr(settings, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
+    if not 0 < settings.base_weight <= 1:
+        raise ConfigError("--base-weight must be in (0, 1]")
     if settings.trained_layers > 6:
         raise ConfigError("--trained-layers: MiniLM has 6 layers")
 
@@ -209,7 +212,8 @@ def train_epochs(settings: CoherenceTrainSettings, model, states, pairs, work: P
         optimizer.load_state_dict(saved["optimizer"])
         epoch, step, history = saved["epoch"], saved["step"], saved["history"]
     labels = torch.tensor([float(pair["label"]) for pair in pairs["train"]])
-    loss_function = torch.nn.BCEWithLogitsLoss()
+    pair_weights = torch.tensor([settings.base_weight if pair["kind"] == "base" else 1.0 for pair in pairs["train"]])
+    loss_function = torch.nn.BCEWithLogitsLoss(reduction="none")
     while epoch < settings.epochs:
         indices = order(len(pairs["train"]), settings.seed, epoch)
         size = settings.batch_size
@@ -218,7 +222,8 @@ def train_epochs(settings: CoherenceTrainSettings, model, states, pairs, work: P
         model.train()
         for batch in tqdm(batches[step:], desc=f"epoch {epoch + 1}", disable=not settings.progress, unit="step"):
             hidden, mask = padded([states["train"][index] for index in batch])
-            loss = loss_function(model.upper(hidden, mask), labels[batch])
+            per_pair = loss_function(model.upper(hidden, mask), labels[batch]) * pair_weights[batch]
+            loss = per_pair.sum() / pair_weights[batch].sum()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -38,19 +38,22 @@ def llama_logprobs(ids: list[int], lora: str = "") -> np.ndarray:
     return np.array([logprobs[index, ids[index + 1]] for index in range(len(ids) - 1)])
 
 
-def torch_logprobs(ids: list[int], model_dir: str, gguf_file: str | None = None) -> np.ndarray:
+def torch_logprobs(ids: list[int], spec: str) -> np.ndarray:
     import torch
-    from transformers import AutoModelForCausalLM
 
-    extra = {"gguf_file": gguf_file} if gguf_file else {}
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, **extra).eval()
+    from storypainter.providers.llms.hf import load_pretrained
+
+    model = load_pretrained(spec)[0].eval()
     with torch.no_grad():
         logprobs = model(torch.tensor([ids])).logits[0].log_softmax(-1).numpy()
     return np.array([logprobs[index, ids[index + 1]] for index in range(len(ids) - 1)])
 
 
 def test_the_gguf_adapter_matches_the_merged_student_and_training_resumes(tmp_path, monkeypatch):
+    """Also: the base is dequantised from its GGUF once; the resume and the base's log-probabilities below load
+    the transformers copy that the first load kept (so a broken copy breaks the comparison)."""
     monkeypatch.setenv("STORYPAINTER_THREADS", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "part.jsonl").write_text("".join((TEACHER_DIR / "part-01.jsonl").read_text().splitlines(True)[:2]))
@@ -58,6 +61,8 @@ def test_the_gguf_adapter_matches_the_merged_student_and_training_resumes(tmp_pa
     settings = TrainSettings(method="sft", base="smollm2", data=str(tmp_path / "data"), out=str(tmp_path / "student"),
                              steps=4, grad_accum=1, lora_r=8, learning_rate=5e-3, save_steps=2, progress=False)
     first = train(settings)
+    [copy] = (tmp_path / "cache" / "storypainter" / "dequantised").iterdir()
+    assert copy.name.startswith(resolve_model_path("smollm2").stem) and (copy / "model.safetensors").is_file()
     checkpoints = tmp_path / "student" / "checkpoints"
     assert latest_checkpoint(checkpoints).endswith("checkpoint-4") and len(first["train_loss"]) == 4
     saved = {path: path.stat().st_mtime_ns for path in checkpoints.rglob("*") if path.is_file()}
@@ -68,9 +73,8 @@ def test_the_gguf_adapter_matches_the_merged_student_and_training_resumes(tmp_pa
 
     student = tmp_path / "student"
     ids = completion_ids(student, tmp_path / "data")
-    base = resolve_model_path("smollm2")
     llama_base, llama_student = llama_logprobs(ids), llama_logprobs(ids, str(student / "adapter.gguf"))
-    torch_base, torch_student = torch_logprobs(ids, str(base.parent), base.name), torch_logprobs(ids, str(student))
+    torch_base, torch_student = torch_logprobs(ids, "smollm2"), torch_logprobs(ids, str(student))
     assert llama_student.mean() > llama_base.mean() + 0.05, "the adapter makes the trained story likelier"
     assert np.corrcoef(llama_student - llama_base, torch_student - torch_base)[0, 1] > 0.8
     assert (student / "adapter.gguf").stat().st_size < 25_000_000

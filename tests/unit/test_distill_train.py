@@ -139,3 +139,27 @@ def test_dpo_and_dpo_mix_train_on_their_own_pairs_and_save_a_merged_model(distil
     config = json.loads((tmp_path / "dpo-mix" / "config.json").read_text())
     assert config["model_type"] == "llama" and "quantization_config" not in config
     assert not list((tmp_path / "dpo").glob("adapter_*"))
+
+
+def test_a_dequantised_copy_is_kept_whole_once_and_loads_the_same_model(tmp_path):
+    """A GGUF base's transformers copy (``hf.keep_dequantised``): the copy gives the same logits and chat template;
+    a second process's copy leaves the first in place and nothing aside; an unwritable cache is skipped."""
+    from storypainter.providers.llms.hf import keep_dequantised, read_pretrained
+
+    source = build_tiny_model(["a rainy bus stop", "an old man with an umbrella"], tmp_path / "tiny")
+    model, tokenizer = read_pretrained("tiny", str(source), None)
+    copy = tmp_path / "cache" / "tiny-0123"
+    keep_dequantised(model, tokenizer, copy)
+    again, again_tokenizer = read_pretrained("tiny", str(copy), None)
+    ids = torch.tensor([tokenizer("a rainy bus stop")["input_ids"]])
+    with torch.no_grad():
+        assert torch.equal(model(ids).logits, again(ids).logits)
+    assert again_tokenizer.chat_template == CHAT_TEMPLATE
+
+    kept = {path: path.stat().st_mtime_ns for path in copy.iterdir()}
+    keep_dequantised(model, tokenizer, copy)  # another process finished second
+    assert {path: path.stat().st_mtime_ns for path in copy.iterdir()} == kept
+    assert sorted(path.name for path in copy.parent.iterdir()) == [copy.name], "no half-written copy left aside"
+
+    (tmp_path / "blocked").write_text("a file where the cache folder would be")
+    keep_dequantised(model, tokenizer, tmp_path / "blocked" / "tiny-0123")  # no copy, no error

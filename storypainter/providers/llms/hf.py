@@ -1,8 +1,11 @@
 """``hf:<model>``: a LangChain chat model over transformers' ``generate``, for distilled students.
 
 ``<model>`` is a transformers model directory (what ``distill train`` saves) or a GGUF
-model (``smollm2``, ``gemma3-270m`` or a ``.gguf`` path), which transformers dequantises
-on load (slow; needs the ``gguf`` package). Weights load once per process.
+model (``smollm2``, ``gemma3-270m`` or a ``.gguf`` path). transformers dequantises a GGUF
+model (needs the ``gguf`` package; about 16 s for SmolLM2, most of it reading the file's
+metadata three times); the result is kept once per machine as a float32 transformers copy
+in ``$XDG_CACHE_HOME/storypainter/dequantised`` (540 MB for SmolLM2), which later processes
+load in about a second. Weights load once per process.
 
 Structured output is JSON-constrained-ish: when ``invoke_structured`` passes a schema,
 the first token must open a JSON object and decoding stops when that object closes;
@@ -11,7 +14,10 @@ the first token must open a JSON object and decoding stops when that object clos
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,23 +53,62 @@ def model_source(spec: str) -> tuple[str, str | None]:
 
 def load_pretrained(spec: str) -> tuple[Any, Any]:
     """A fresh (model, tokenizer) pair in float32; the tokenizer always has a pad token."""
+    directory, gguf_file = model_source(spec)
+    copy = dequantised_copy(Path(directory) / gguf_file) if gguf_file else None
+    if copy is not None and copy.is_dir():
+        model, tokenizer = read_pretrained(spec, str(copy), None)
+    else:
+        model, tokenizer = read_pretrained(spec, directory, gguf_file)
+        if copy is not None:
+            forget_gguf_origin(model)
+            keep_dequantised(model, tokenizer, copy)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if not tokenizer.chat_template:
+        raise BackendError(f"hf model '{spec}' has no chat template")
+    return model, tokenizer
+
+
+def read_pretrained(spec: str, directory: str, gguf_file: str | None) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    directory, gguf_file = model_source(spec)
     extra = {"gguf_file": gguf_file} if gguf_file else {}
     try:
         tokenizer = AutoTokenizer.from_pretrained(directory, **extra)
         model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32, **extra)
     except (OSError, ValueError) as error:
         raise BackendError(f"cannot load hf model '{spec}': {str(error).splitlines()[0]}") from None
-    if gguf_file:
-        forget_gguf_origin(model)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    if not tokenizer.chat_template:
-        raise BackendError(f"hf model '{spec}' has no chat template")
     return model, tokenizer
+
+
+def dequantised_copy(gguf: Path) -> Path:
+    """Where the transformers copy of ``gguf`` is kept: named by the file's path, size and time, and transformers'
+    version (a changed file or another dequantiser makes a new copy)."""
+    import transformers
+
+    stat = gguf.resolve().stat()
+    key = f"{gguf.resolve()} {stat.st_size} {stat.st_mtime_ns} {transformers.__version__}"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "storypainter" / "dequantised"
+    return cache / f"{gguf.stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+
+
+def keep_dequantised(model: Any, tokenizer: Any, copy: Path) -> None:
+    """Save the dequantised model for later processes, whole or not at all (written aside, then renamed). A copy
+    that cannot be written (a read-only or full disk) is skipped: this load has its model either way."""
+    try:
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        aside = Path(tempfile.mkdtemp(prefix=f".{copy.name}-", dir=copy.parent))
+    except OSError:
+        return
+    try:
+        model.save_pretrained(aside)
+        tokenizer.save_pretrained(aside)
+        aside.rename(copy)  # fails if another process kept its copy first: theirs stays
+    except OSError:
+        pass
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def forget_gguf_origin(model: Any) -> None:
