@@ -9,7 +9,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow(seconds=85)
 SHIPPED = (
     "storypainter/configs/default.yaml",
     "storypainter/configs/openai.yaml",
