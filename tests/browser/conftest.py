@@ -95,7 +95,9 @@ def ui_server(tmp_path_factory):
 def page(browser, ui_server):
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     opened = context.new_page()
-    opened.set_default_timeout(30_000)
+    # a hang guard: under `make test` a scripted run's first steps can wait a minute for the CPU (2 cores, 4
+    # workers, the embedded model decoding beside it); 30 s failed the first tests of a module that started then
+    opened.set_default_timeout(120_000)
     yield opened
     context.close()
 
