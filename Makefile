@@ -69,7 +69,7 @@ $(VENV)/.deps: pyproject.toml | $(UV) $(NO_LLAMA)
 
 $(VENV)/.installed: $(VENV)/.deps | $(WHEELS)
 	$(INSTALL) $(WHEELS)/*.whl -e ".[$(ALL_EXTRAS)]"
-	touch $@ $(VENV)/.demo
+	touch $(VENV)/.demo-deps $(VENV)/.demo $@  # every extra holds the demo's: make demo after make test installs nothing
 
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
