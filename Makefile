@@ -82,7 +82,7 @@ demo: setup-demo
 	$(VENV)/bin/storypainter generate "a rainy bus stop"
 
 test: setup
-	STORYPAINTER_NO_SKIPS=1 $(PY) -m pytest -q -n 4 --dist worksteal  # tests side by side (many wait on processes); idle workers take queued ones
+	STORYPAINTER_NO_SKIPS=1 $(PY) -m pytest -q -n 3 --dist worksteal  # tests side by side (many wait on processes); idle workers take queued ones
 
 lint: setup
 	$(VENV)/bin/ruff check .
