@@ -42,48 +42,24 @@ def scripted(tmp_path):
     registry.clear_cache()
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under `make test`'s workers each slow module (``pytest.mark.slow(seconds=N)``: N its rough time on a busy
-    machine) starts at the head of a worker's share, longest first, so none of them starts late and ends the run.
-
-    pytest-xdist's work stealing hands worker k the k-th of equal contiguous shares of the collection, and an idle
-    worker takes half of the busiest one's queue from its end. Slow modules are dealt to the shares longest first,
-    each to the share with the least slow time so far; the other tests fill each share up to its size. A module's
-    tests stay together (module fixtures start once per worker that runs them)."""
-    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    if workers < 2:
-        return
+def pytest_collection_modifyitems(items):
+    """Modules marked ``slow`` (real models, clusters, servers) spread evenly through the run: `make test`'s
+    workers each take a contiguous share and steal queued tests from one another, so each share starts
+    its slow modules early instead of one worker holding all of them (a module's tests stay together)."""
     modules: dict[str, list] = {}
     for item in items:
         modules.setdefault(item.nodeid.split("::")[0], []).append(item)
-    slow = sorted((tests for tests in modules.values() if tests[0].get_closest_marker("slow")), key=slow_seconds,
-                  reverse=True)
-    others = [item for tests in modules.values() if not tests[0].get_closest_marker("slow") for item in tests]
-    shares: list[list] = [[] for _ in range(workers)]
-    seconds = [0.0] * workers
-    for tests in slow:
-        lightest = seconds.index(min(seconds))
-        shares[lightest] += tests
-        seconds[lightest] += slow_seconds(tests)
+    slow = [tests for tests in modules.values() if tests[0].get_closest_marker("slow")]
+    others = [tests for tests in modules.values() if not tests[0].get_closest_marker("slow")]
+    spacing = len(items) / max(len(slow), 1)  # slow module k starts near test k * spacing
     ordered: list = []
-    for index, share in enumerate(share_sizes(len(items), workers)):
-        taken = max(0, share - len(shares[index]))
-        ordered += shares[index] + others[:taken]
-        others = others[taken:]
-    items[:] = ordered + others
-
-
-def slow_seconds(tests: list) -> float:
-    return float(tests[0].get_closest_marker("slow").kwargs.get("seconds", 60))
-
-
-def share_sizes(count: int, workers: int) -> list[int]:
-    """The sizes of the shares pytest-xdist's work stealing first hands its workers (``_send_tests``)."""
-    sizes = []
-    for index in range(workers):
-        sizes.append(count // (workers - index))
-        count -= sizes[-1]
-    return sizes
+    placed = 0
+    for tests in others:
+        while placed < len(slow) and len(ordered) >= placed * spacing:
+            ordered += slow[placed]
+            placed += 1
+        ordered += tests
+    items[:] = ordered + [item for tests in slow[placed:] for item in tests]
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -14,7 +14,7 @@ from tests import extras
 from tests.faults.conftest import write_config
 from tests.ray_cluster import BIN, ray_env, stop_group
 
-pytestmark = [pytest.mark.slow(seconds=30), extras.needs("ray", "ray", "the Ray engine")]
+pytestmark = [pytest.mark.slow, extras.needs("ray", "ray", "the Ray engine")]
 
 
 def test_a_gpu_item_on_a_cluster_without_gpus_is_refused_before_batch_json(tmp_path, fake_server):

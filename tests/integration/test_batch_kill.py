@@ -17,7 +17,7 @@ from tests.processes import ctrl_c_as_in_a_terminal, wait_until_gone
 
 REPO = Path(__file__).resolve().parents[2]
 ITEMS = 12
-pytestmark = pytest.mark.slow(seconds=77)
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from PIL import Image
 from storypainter.agent.context import Context
 from storypainter.schema import Story
 
-pytestmark = pytest.mark.slow(seconds=280)
+pytestmark = pytest.mark.slow
 
 
 def test_cli_generate_on_a_fresh_output_directory(tmp_path):

@@ -15,7 +15,7 @@ from storypainter.schema import ChainOfReasoning
 from tests import extras
 from tests.fakes import ScriptedChatModel, story_json
 
-pytestmark = [pytest.mark.slow(seconds=30), extras.coherence]
+pytestmark = [pytest.mark.slow, extras.coherence]
 
 CAKE = ["birthday cake with lit candles", "children in paper party hats"]
 ELECTION = "the election results are being announced"

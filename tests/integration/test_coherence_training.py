@@ -13,7 +13,7 @@ from storypainter.distill.coherence_train import CoherenceTrainSettings, check_s
 from storypainter.errors import ConfigError
 from tests import extras
 
-pytestmark = [pytest.mark.slow(seconds=15), extras.coherence]
+pytestmark = [pytest.mark.slow, extras.coherence]
 
 
 def few_pairs(pairs: list[Pair], count: int) -> list[Pair]:

@@ -12,7 +12,7 @@ from storypainter.providers.llms.local import compact_schema, local_chat_model, 
 from storypainter.providers.llms.structured import invoke_structured, wire_schema
 from storypainter.schema import Story
 
-pytestmark = pytest.mark.slow(seconds=80)
+pytestmark = pytest.mark.slow
 
 
 def test_constrained_decoding_gives_schema_valid_stories():

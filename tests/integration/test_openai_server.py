@@ -22,7 +22,7 @@ from storypainter.providers.llms.local import resolve_model_path
 from storypainter.runner import start_run
 from storypainter.schema import Story
 
-pytestmark = pytest.mark.slow(seconds=64)
+pytestmark = pytest.mark.slow
 STARTUP_SECONDS = 60
 
 

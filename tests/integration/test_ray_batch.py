@@ -32,7 +32,7 @@ from tests.ray_cluster import ray_cluster as two_nodes
 
 REPO = Path(__file__).resolve().parents[2]
 ITEMS = 4  # two in flight, one finished before the kill, one left after it: enough for every claim below
-pytestmark = [pytest.mark.slow(seconds=234), extras.chroma]
+pytestmark = [pytest.mark.slow, extras.chroma]
 ray = extras.needs("ray", "ray", "the Ray engine")
 
 

@@ -16,7 +16,7 @@ from tests import extras
 from tests.integration.test_batch_kill import fake_openai  # noqa: F401  (the fake OpenAI server fixture)
 from tests.ray_cluster import BIN, ray_env
 
-pytestmark = pytest.mark.slow(seconds=209)
+pytestmark = pytest.mark.slow
 ray = extras.needs("ray", "ray", "the Ray engine")
 
 

@@ -12,7 +12,7 @@ from storypainter.memory.store import ExampleStore
 from storypainter.providers.embeddings import SentenceEmbedder, get_embedder, minilm_directory
 from tests.unit.test_cogbench import REAL_FORMAT
 
-pytestmark = pytest.mark.slow(seconds=20)
+pytestmark = pytest.mark.slow
 QUERIES = ("a rainy bus stop at night", "a family celebrating a festival", "a child at the doctor")
 
 

@@ -15,7 +15,7 @@ from storypainter.distill.train import TrainSettings, latest_checkpoint, train
 from storypainter.memory.teacher import TEACHER_DIR
 from storypainter.providers.llms.local import resolve_model_path
 
-pytestmark = pytest.mark.slow(seconds=124)
+pytestmark = pytest.mark.slow
 
 
 def completion_ids(student: Path, data: Path) -> list[int]:

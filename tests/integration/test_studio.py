@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow(seconds=96)
+pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
 
