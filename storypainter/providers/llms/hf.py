@@ -87,8 +87,9 @@ def dequantised_copy(gguf: Path) -> Path:
     version (a changed file or another dequantiser makes a new copy)."""
     import transformers
 
-    stat = gguf.resolve().stat()
-    key = f"{gguf.resolve()} {stat.st_size} {stat.st_mtime_ns} {transformers.__version__}"
+    source = gguf.resolve()
+    stat = source.stat()
+    key = f"{source} {stat.st_size} {stat.st_mtime_ns} {transformers.__version__}"
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "storypainter" / "dequantised"
     return cache / f"{gguf.stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}"
 
