@@ -81,8 +81,11 @@ setup: $(VENV)/.installed $(CHROMIUM)
 demo: setup-demo
 	$(VENV)/bin/storypainter generate "a rainy bus stop"
 
+# Tests side by side (many wait on processes); idle workers take queued ones. uv installs no bytecode, and where
+# the environment sets PYTHONDONTWRITEBYTECODE every test's fresh process (CLI runs, servers, Ray workers) would
+# compile torch, transformers and the rest from source again: the tests' processes write it once instead.
 test: setup
-	STORYPAINTER_NO_SKIPS=1 $(PY) -m pytest -q -n 3 --dist worksteal  # tests side by side (many wait on processes); idle workers take queued ones
+	PYTHONDONTWRITEBYTECODE= STORYPAINTER_NO_SKIPS=1 $(PY) -m pytest -q -n 3 --dist worksteal
 
 lint: setup
 	$(VENV)/bin/ruff check .
