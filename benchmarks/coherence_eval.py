@@ -11,7 +11,7 @@
 
 Writes ``benchmarks/results/coherence_eval.json`` and prints markdown tables.
 
-    python benchmarks/coherence_eval.py [--repeats 5]
+    python benchmarks/coherence_eval.py [--repeats 5] [--weights DIR --out FILE]   # a candidate judge
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 from storypainter.distill.coherence_data import build_pairs, seed_stories
 from storypainter.distill.coherence_train import evaluate
 from storypainter.memory.corpus import parse_chain
-from storypainter.providers.judges.coherence import LearnedCoherence, load_learned
+from storypainter.providers.judges.coherence import WEIGHTS, LearnedCoherence, load_learned
 from storypainter.schema import Story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,11 +129,13 @@ def speed(judge: LearnedCoherence, repeats: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--weights", type=Path, default=WEIGHTS, help="a judge's weights (default: the shipped)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    judge = LearnedCoherence()
+    judge = LearnedCoherence(args.weights)
     results = {"split": split_metrics(judge), "distributions": distributions(judge),
                "speed": speed(judge, args.repeats)}
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print("| evaluation split | AUC | accuracy | " + " | ".join(results["split"]["without context"]["per_kind"]) + " |")
     for name, metrics in results["split"].items():
         kinds = " | ".join(f"{row['auc']:.3f} / {row['accuracy']:.2f}" for row in metrics["per_kind"].values())

@@ -42,6 +42,7 @@ class CoherenceTrainSettings:
     weights: str = option("", "where the trained weights and card.json go (default: the package's weights)")
     base_chains: str = option("", "the base model's chains, used as negatives: a JSONL file or a folder of runs")
     base_weight: float = option(1.0, "loss weight of a base-model chain (some are sound, and all are disfluent)")
+    seed_weight: float = option(1.0, "loss weight of a pair made from a human-written seed-corpus scene (either label)")
     epochs: int = option(3, "passes over the training pairs")
     trained_layers: int = option(2, "top MiniLM layers trained (the rest stay frozen)")
     learning_rate: float = option(1e-4, "AdamW learning rate of the encoder layers (the head gets 10x)")
@@ -61,6 +62,8 @@ def check_settings(settings: CoherenceTrainSettings) -> None:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
     if not 0 < settings.base_weight <= 1:
         raise ConfigError("--base-weight must be in (0, 1]")
+    if not 0 < settings.seed_weight <= 10:
+        raise ConfigError("--seed-weight must be in (0, 10]")
     if settings.trained_layers > 6:
         raise ConfigError("--trained-layers: MiniLM has 6 layers")
 
@@ -195,6 +198,13 @@ def save_checkpoint(path: Path, model, optimizer, epoch: int, step: int, history
     atomic_write_bytes(path, buffer.getvalue())
 
 
+def loss_weight(settings: CoherenceTrainSettings, pair: dict[str, Any]) -> float:
+    """A pair's weight in the loss: base-model chains count less, human-written scenes may count more."""
+    if pair["kind"] == "base":
+        return settings.base_weight
+    return settings.seed_weight if pair["source"] == "seed" else 1.0
+
+
 def train_epochs(settings: CoherenceTrainSettings, model, states, pairs, work: Path) -> list[dict[str, Any]]:
     """The training loop, resuming from ``work/checkpoint.pt``; returns the per-epoch history."""
     import torch
@@ -212,7 +222,7 @@ def train_epochs(settings: CoherenceTrainSettings, model, states, pairs, work: P
         optimizer.load_state_dict(saved["optimizer"])
         epoch, step, history = saved["epoch"], saved["step"], saved["history"]
     labels = torch.tensor([float(pair["label"]) for pair in pairs["train"]])
-    pair_weights = torch.tensor([settings.base_weight if pair["kind"] == "base" else 1.0 for pair in pairs["train"]])
+    pair_weights = torch.tensor([loss_weight(settings, pair) for pair in pairs["train"]])
     loss_function = torch.nn.BCEWithLogitsLoss(reduction="none")
     while epoch < settings.epochs:
         indices = order(len(pairs["train"]), settings.seed, epoch)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
+
+import pytest
 
 from storypainter.agent.graph import build_graph, run_config
 from storypainter.distill.coherence_data import (
@@ -14,6 +17,8 @@ from storypainter.distill.coherence_data import (
     pairs_of,
     reversed_cause,
 )
+from storypainter.distill.coherence_train import CoherenceTrainSettings, check_settings, loss_weight
+from storypainter.errors import ConfigError
 from storypainter.evaluation.rules import check_story
 from storypainter.evaluation.semantic import semantic_score
 from storypainter.nodes.critic import attempt_score
@@ -71,6 +76,17 @@ def test_evaluation_stories_never_reach_training():
     borrowed = {pair.conclusion for pair in splits["train"] if pair.kind in ("same_story", "other_story")}
     assert borrowed <= train_conclusions  # a training negative never borrows an evaluation story's conclusion
     assert 0.05 < len(eval_stories) / (len(train_stories) + len(eval_stories)) < 0.15
+
+
+def test_loss_weights_lighten_base_chains_and_can_weigh_human_scenes_more():
+    settings = CoherenceTrainSettings(work="work", base_weight=0.2, seed_weight=3.0)
+    pair = {"kind": "other_story", "source": "teacher"}
+    assert [loss_weight(settings, pair | change) for change in
+            ({}, {"source": "seed"}, {"source": "seed", "kind": "positive"}, {"kind": "base", "source": "base"})] \
+        == [1.0, 3.0, 3.0, 0.2]
+    for wrong in (0, 11):
+        with pytest.raises(ConfigError, match="--seed-weight must be in"):
+            check_settings(replace(settings, seed_weight=wrong))
 
 
 def test_an_incoherent_chain_does_not_count_for_the_semantic_score():
