@@ -38,10 +38,10 @@ BASE_CHAINS = ROOT / "training" / "coherence" / "base_chains.jsonl"  # training/
 
 
 def first_attempt_chains(system: str):
-    """The chains a system wrote in its first attempts on the held-out themes (student_vs_base.py's runs)."""
-    folder = ROOT / "docs" / "student_bench" / system / "cor+critic"
-    stories = [Story.model_validate_json(path.read_text(encoding="utf-8"))
-               for path in sorted(folder.rglob("attempts/01/story.json"))]
+    """The chains a system wrote in its first attempts on the held-out themes (student_vs_base.py keeps them)."""
+    path = ROOT / "docs" / "student_bench" / system / "first_attempts.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    stories = [Story.model_validate(json.loads(line)["story"]) for line in lines if line.strip()]
     return [chain for story in stories for chain in story.cors]
 
 
@@ -83,8 +83,8 @@ def distributions(judge: LearnedCoherence) -> dict[str, dict]:
         "base SmolLM2-135M (30 held-out themes, first attempts)": judge.probabilities(first_attempt_chains("base")),
         "Mini-Storyteller (30 held-out themes, first attempts)": judge.probabilities(first_attempt_chains("student")),
     }
-    # the bench's runs are not kept in git: a row without them says so
-    return {name: distribution(values) if len(values) >= 2 else {"n": len(values), "missing": "runs not here"}
+    # a row without student_vs_base.py's first attempts says so
+    return {name: distribution(values) if len(values) >= 2 else {"n": len(values), "missing": "no first_attempts.jsonl"}
             for name, values in rows.items()}
 
 

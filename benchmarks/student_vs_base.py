@@ -11,7 +11,9 @@ same runs instead of paying for them twice (llama.cpp reuses its cache between c
 separate single-pass run samples the same distribution, not the same bytes). Reported per
 system and arm: rule pass rate, semantic score and alignment with 95% t-intervals, diversity
 (MiniLM, k=5) with a bootstrap interval, rounds used and median seconds per ``generate``.
-Results: ``<out>/summary.md`` and ``summary.json``; the bench's own tables stay in ``<out>/<system>``.
+Results: ``<out>/summary.md`` and ``summary.json``; the bench's own tables stay in ``<out>/<system>``, and
+each run's first story in ``<out>/<system>/first_attempts.jsonl`` (kept in git, unlike the runs, so that
+another judge can score them: ``benchmarks/coherence_eval.py``).
 """
 
 from __future__ import annotations
@@ -73,6 +75,14 @@ def run_facts(run_dir: Path) -> dict | None:
             "rounds": len(attempts), "seconds": (finished - started).total_seconds()}
 
 
+def write_first_attempts(runs: list[Path], path: Path) -> None:
+    """Each run's theme and first story, one JSON line per run."""
+    lines = [json.dumps({"run": run.name, "theme": json.loads((run / "request.json").read_text())["theme"],
+                         "story": json.loads((run / "attempts" / "01" / "story.json").read_text())},
+                        ensure_ascii=False) for run in runs if (run / "attempts" / "01" / "story.json").is_file()]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
 def feedback_outcomes(facts: list[dict]) -> dict:
     """How often an attempt sent back for incoherent chains was followed by a more coherent one."""
     pairs = [(before, after) for fact in facts for before, after in itertools.pairwise(fact["attempts"])
@@ -131,8 +141,10 @@ def main(args: argparse.Namespace) -> int:
         bench(out / system, SYSTEMS[system], args.n)
     summary, feedback = {}, {}
     for system in SYSTEMS:
-        facts = [fact for path in sorted((out / system / "cor+critic" / "runs").glob("*/"))
-                 if (fact := run_facts(path))]
+        runs = sorted((out / system / "cor+critic" / "runs").glob("*/"))
+        if runs:
+            write_first_attempts(runs, out / system / "first_attempts.jsonl")
+        facts = [fact for path in runs if (fact := run_facts(path))]
         if facts:
             summary[system] = {arm: arm_row(facts, arm, "minilm") for arm in ("single pass", "critic loop")}
             feedback[system] = feedback_outcomes(facts)
